@@ -1,0 +1,168 @@
+// HTTP front end on uWebSockets.js: adapts uWS request/response objects to the Exchange interface.
+// uWS gives SO_REUSEPORT listeners, so every worker thread listens on the same port.
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { Exchange } from './exchange';
+import { statusLine } from './http-util';
+import { loadUws } from './uws-native';
+
+export type ExchangeHandler = (ex: Exchange) => void;
+
+class UwsExchange implements Exchange {
+  readonly method: string;
+  readonly rawPath: string;
+  readonly query: string;
+  readonly headers: string[] = [];
+  readonly remoteAddress: string;
+  readonly scheme = 'http' as const;
+  readonly localPort: number;
+  readonly bodyLength: number;
+  aborted = false;
+  headersSent = false;
+  private finished = false;
+  private cl = -1;
+  private pending: Buffer | null = null;
+  private pendingOffset = 0;
+  private writableCb: (() => void) | null = null;
+  private abortCbs: (() => void)[] | null = null;
+
+  constructor(private readonly res: HttpResponse, req: HttpRequest, port: number) {
+    this.method = req.getCaseSensitiveMethod();
+    this.rawPath = req.getUrl();
+    this.query = req.getQuery() ?? '';
+    const h = this.headers;
+    let len = 0;
+    req.forEach((k, v) => {
+      h.push(k, v);
+    });
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] === 'content-length') len = Number(h[i + 1]);
+      else if (h[i] === 'transfer-encoding') len = -1;
+    }
+    this.bodyLength = len;
+    this.localPort = port;
+    this.remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+    res.onAborted(() => {
+      this.aborted = true;
+      const cbs = this.abortCbs;
+      this.abortCbs = null;
+      if (cbs) for (const cb of cbs) cb();
+    });
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) { cb(); return; }
+    (this.abortCbs ??= []).push(cb);
+  }
+
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+    this.res.onData((ab, last) => {
+      // uWS neuters the ArrayBuffer after the callback: copy.
+      onChunk(Buffer.from(ab.slice(0)), last);
+    });
+  }
+  pauseBody(): void { if (!this.aborted) this.res.pause(); }
+  resumeBody(): void { if (!this.aborted) this.res.resume(); }
+
+  writeHead(status: number, headers: string[], contentLength: number, noBody: boolean): void {
+    if (this.aborted) return;
+    this.headersSent = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
+      if (noBody) {
+        this.finished = true;
+        res.endWithoutBody(contentLength >= 0 ? contentLength : undefined);
+      } else if (contentLength === 0) {
+        this.finished = true;
+        res.end();
+      }
+    });
+    this.cl = contentLength;
+    if (!this.finished) {
+      res.onWritable((offset) => this.drain(offset));
+    }
+  }
+
+  private drain(offset: number): boolean {
+    if (this.pending) {
+      const [ok, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingOffset), this.cl);
+      if (done) this.finished = true;
+      if (!ok && !done) return false;
+      this.pending = null;
+    }
+    const cb = this.writableCb;
+    this.writableCb = null;
+    if (cb) cb();
+    return true;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.aborted || this.finished) return true;
+    const res = this.res;
+    let ok = true;
+    res.cork(() => {
+      if (this.cl >= 0) {
+        const before = res.getWriteOffset();
+        const [sent, done] = res.tryEnd(chunk, this.cl);
+        if (done) this.finished = true;
+        else if (!sent) { this.pending = chunk; this.pendingOffset = before; ok = false; }
+      } else {
+        ok = res.write(chunk);
+      }
+    });
+    return ok;
+  }
+
+  onWritable(cb: () => void): void { this.writableCb = cb; }
+
+  end(): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    if (this.cl >= 0) {
+      // fewer bytes than announced: the response is broken, the connection must go.
+      this.res.close();
+      return;
+    }
+    this.res.cork(() => this.res.end());
+  }
+
+  respond(status: number, headers: string[], body: string | Buffer): void {
+    if (this.aborted || this.finished) return;
+    this.headersSent = true;
+    this.finished = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
+      if (this.method === 'HEAD') res.endWithoutBody(Buffer.byteLength(body));
+      else res.end(body);
+    });
+  }
+
+  destroy(): void {
+    if (this.aborted) return;
+    this.finished = true;
+    this.res.close();
+  }
+}
+
+export interface UwsListener {
+  port: number;
+  close(): void;
+}
+
+/** Listen on host:port in this thread (SO_REUSEPORT), calling `handler` for every request. */
+export function listenUws(host: string, port: number, handler: ExchangeHandler): Promise<UwsListener> {
+  const uws = loadUws().uws;
+  const app: TemplatedApp = uws.App();
+  app.any('/*', (res, req) => {
+    handler(new UwsExchange(res, req, port));
+  });
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (sock: us_listen_socket | false) => {
+      if (!sock) { reject(new Error(`cannot listen on ${host}:${port}`)); return; }
+      resolve({ port, close: () => uws.us_listen_socket_close(sock) });
+    });
+  });
+}

@@ -1,0 +1,15 @@
+// Messages between the supervisor (main thread) and worker threads.
+import type { Plan } from '../config/plan';
+
+export type ToWorker =
+  | { type: 'plan'; plan: Plan }
+  | { type: 'drain' }
+  | { type: 'metrics'; seq: number }
+  /** test hook: the worker throws an uncaught error (only honoured when PORTCULLIS_TEST_HOOKS=1) */
+  | { type: 'crash' };
+
+export type FromWorker =
+  | { type: 'applied'; generation: number; errors: string[] }
+  | { type: 'listen-failed'; generation: number; errors: string[] }
+  | { type: 'drained' }
+  | { type: 'metrics'; seq: number; data: unknown };

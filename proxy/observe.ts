@@ -1,0 +1,84 @@
+// Per-worker observability: one ECS-style JSON access-log line per request (pino, written straight to fd 1
+// from the worker thread) and prom-client metrics that the supervisor aggregates across workers.
+// Never logged: query strings, cookies, authorization or any other header value.
+import pino from 'pino';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestCtx } from './context';
+import type { Observer } from './runtime';
+
+export function createAccessLogger(): pino.Logger {
+  return pino({
+    base: null,
+    messageKey: 'message',
+    timestamp: () => `,"@timestamp":"${new Date().toISOString()}"`,
+    formatters: { level: (label) => ({ 'log.level': label }) },
+  }, pino.destination({ dest: 1, sync: false, minLength: 0 }));
+}
+
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'portcullis_http_requests_total', help: 'Requests by listener, route and status class',
+    labelNames: ['listener', 'route', 'code_class'] as const, registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'portcullis_http_request_duration_seconds', help: 'Request duration until the response is complete',
+    labelNames: ['listener'] as const, registers: [this.registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  readonly active = new Gauge({
+    name: 'portcullis_http_requests_active', help: 'Requests in flight', registers: [this.registry],
+  });
+  readonly upstreamFailures = new Counter({
+    name: 'portcullis_upstream_failures_total', help: 'Upstream connect failures, resets and timeouts',
+    labelNames: ['backend', 'kind'] as const, registers: [this.registry],
+  });
+}
+
+const CODE_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+export class WorkerObserver implements Observer {
+  constructor(private readonly log: pino.Logger, private readonly m: WorkerMetrics, private readonly workerId: number) {}
+
+  requestStarted(): void {
+    this.m.active.inc();
+  }
+
+  requestFinished(ctx: RequestCtx): void {
+    const m = this.m;
+    m.active.dec();
+    const seconds = (performance.now() - ctx.start) / 1000;
+    const listener = ctx.listener?.id ?? 'none';
+    const route = ctx.rule?.id ?? 'none';
+    const status = ctx.status;
+    m.requests.inc({ listener, route, code_class: CODE_CLASS[Math.floor(status / 100)] ?? 'other' });
+    m.duration.observe({ listener }, seconds);
+    const ex = ctx.ex;
+    this.log.info({
+      'ecs.version': '8.11.0',
+      'log.logger': 'access',
+      event: {
+        kind: 'event', category: ['web'], type: ['access'], module: 'portcullis', dataset: 'portcullis.access',
+        outcome: status >= 400 || status === 0 ? 'failure' : 'success', duration: Math.round(seconds * 1e9),
+      },
+      http: {
+        request: { id: ctx.id, method: ctx.method, body: { bytes: ctx.bytesIn } },
+        response: { status_code: status, body: { bytes: ctx.bytesOut } },
+      },
+      url: { path: ctx.path || ex.rawPath, domain: ctx.host },
+      source: { ip: ex.remoteAddress },
+      network: { forwarded_ip: ex.remoteAddress },
+      destination: { port: ex.localPort },
+      user_agent: { original: ctx.header('user-agent') },
+      portcullis: {
+        listener: ctx.listener?.id, route: ctx.rule?.id, worker: this.workerId,
+        upstream: ctx.endpoint ? { address: `${ctx.endpoint.host}:${ctx.endpoint.port}`, backend: ctx.backend?.name, attempts: ctx.attempts } : undefined,
+        detail: ctx.detail || undefined,
+      },
+    });
+  }
+
+  upstreamFailure(ctx: RequestCtx, kind: string): void {
+    this.m.upstreamFailures.inc({ backend: ctx.backend?.name ?? 'unknown', kind });
+  }
+}

@@ -1,0 +1,21 @@
+// The request pipeline: one readable sequence of named phases. Each phase has one job, lives in
+// proxy/phases/, and returns false when it has already answered the request.
+import type { Exchange } from './exchange';
+import { RequestCtx } from './context';
+import type { Runtime } from './runtime';
+import { parseTarget } from './phases/target';
+import { route } from './phases/route';
+import { applyRequestFilters } from './phases/request-filters';
+import { chooseBackend } from './phases/backend';
+import { forward } from './phases/forward';
+
+export function handleExchange(rt: Runtime, ex: Exchange): void {
+  const ctx = new RequestCtx(rt, ex);
+  rt.onStart(ctx);
+  ex.onAbort(() => ctx.finish(ctx.status || 499));
+  if (!parseTarget(ctx)) return;        // Host and path: syntax, normalization
+  if (!route(ctx)) return;              // listener selection + HTTPRoute match (404)
+  if (!applyRequestFilters(ctx)) return; // redirect, CORS preflight, header modifiers, URL rewrite, mirrors
+  if (!chooseBackend(ctx)) return;      // weighted backendRefs, endpoints (500 / 503)
+  forward(ctx);                         // upstream with timeouts and retries, response filters, streaming
+}

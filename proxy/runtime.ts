@@ -1,0 +1,63 @@
+// A worker's executable form of one Plan: routers per port and per-rule / per-backend state (balancers,
+// compiled CORS patterns). Built once per plan generation; requests keep the Runtime they started with.
+import type { BackendPlan, Plan, RulePlan } from '../config/plan';
+import { EndpointRing, WeightedChooser } from './balancer';
+import type { RequestCtx } from './context';
+import { CorsPolicy } from './filters/cors';
+import { PortRouter } from './router';
+import type { UpstreamPools } from './upstream';
+
+export interface Observer {
+  requestStarted(): void;
+  requestFinished(ctx: RequestCtx): void;
+  upstreamFailure?(ctx: RequestCtx, kind: string): void;
+}
+
+export interface RuleState {
+  chooser: WeightedChooser;
+  cors: CorsPolicy | null;
+  mirrors: { chooser: WeightedChooser; fraction: number }[];
+}
+
+export interface BackendState {
+  plan: BackendPlan;
+  ring: EndpointRing;
+}
+
+export class Runtime {
+  readonly routers = new Map<number, PortRouter>();
+  readonly rules = new Map<RulePlan, RuleState>();
+  readonly backends = new Map<string, BackendState>();
+  inflight = 0;
+  /** set while the worker drains: responses then ask clients to close */
+  draining = false;
+
+  constructor(readonly plan: Plan, readonly upstream: UpstreamPools, readonly observer: Observer) {
+    for (const port of plan.ports) {
+      this.routers.set(port.port, new PortRouter(port));
+      for (const l of port.listeners) {
+        for (const r of l.rules) {
+          this.rules.set(r, {
+            chooser: new WeightedChooser(r.backends),
+            cors: r.cors ? new CorsPolicy(r.cors) : null,
+            mirrors: r.mirrors.map((m) => ({ chooser: new WeightedChooser([m.backend]), fraction: m.fraction })),
+          });
+        }
+      }
+    }
+    for (const id in plan.backends) {
+      const b = plan.backends[id];
+      this.backends.set(id, { plan: b, ring: new EndpointRing(b.endpoints) });
+    }
+  }
+
+  onStart(_ctx: RequestCtx): void {
+    this.inflight++;
+    this.observer.requestStarted();
+  }
+
+  onFinish(ctx: RequestCtx): void {
+    this.inflight--;
+    this.observer.requestFinished(ctx);
+  }
+}
