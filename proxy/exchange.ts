@@ -15,6 +15,8 @@ export interface Exchange {
   readonly localPort: number;
   /** Content-Length of the request body, -1 for chunked, 0 for none */
   readonly bodyLength: number;
+  /** set for WebSocket upgrade requests on front ends that can upgrade */
+  readonly upgrade?: import('./websocket').UpgradeInfo;
 
   /** start receiving the request body; `last` is true on the final chunk (which may be empty) */
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void;

@@ -1,9 +1,10 @@
 // HTTP front end on uWebSockets.js: adapts uWS request/response objects to the Exchange interface.
 // uWS gives SO_REUSEPORT listeners, so every worker thread listens on the same port.
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import type { Exchange } from './exchange';
 import { statusLine } from './http-util';
 import { loadUws } from './uws-native';
+import { wsRelay, type UpgradeInfo, type WsUserData } from './websocket';
 
 export type ExchangeHandler = (ex: Exchange) => void;
 
@@ -16,6 +17,7 @@ class UwsExchange implements Exchange {
   readonly scheme = 'http' as const;
   readonly localPort: number;
   readonly bodyLength: number;
+  upgrade?: UpgradeInfo;
   aborted = false;
   headersSent = false;
   private finished = false;
@@ -149,7 +151,11 @@ class UwsExchange implements Exchange {
 
 export interface UwsListener {
   port: number;
-  close(): void;
+  /** stop accepting new connections (open ones keep being served) */
+  stopListening(): void;
+  /** close every socket of this listener, open connections included. uWS keeps native handles in the thread's
+   *  loop: a worker must call this for all its listeners before it exits, or node aborts the whole process. */
+  closeAll(): void;
 }
 
 /** Listen on host:port in this thread (SO_REUSEPORT), calling `handler` for every request. */
@@ -159,10 +165,33 @@ export function listenUws(host: string, port: number, handler: ExchangeHandler):
   app.any('/*', (res, req) => {
     handler(new UwsExchange(res, req, port));
   });
+  app.ws<WsUserData>('/*', {
+    maxPayloadLength: 16 * 1024 * 1024,
+    idleTimeout: 120,
+    upgrade: (res, req, context: us_socket_context_t) => {
+      const ex = new UwsExchange(res, req, port);
+      const key = req.getHeader('sec-websocket-key');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      ex.upgrade = {
+        key, protocol: req.getHeader('sec-websocket-protocol'), extensions,
+        accept: (data, protocol) => {
+          if (ex.aborted) { data.upstream.close(); return; }
+          ex.headersSent = true;
+          res.cork(() => res.upgrade(data, key, protocol, extensions, context));
+        },
+      };
+      handler(ex);
+    },
+    open: wsRelay.open,
+    message: wsRelay.message,
+    close: wsRelay.close,
+  });
   return new Promise((resolve, reject) => {
     app.listen(host, port, (sock: us_listen_socket | false) => {
       if (!sock) { reject(new Error(`cannot listen on ${host}:${port}`)); return; }
-      resolve({ port, close: () => uws.us_listen_socket_close(sock) });
+      let listening = true;
+      const stopListening = () => { if (listening) { listening = false; uws.us_listen_socket_close(sock); } };
+      resolve({ port, stopListening, closeAll: () => { stopListening(); (app as unknown as { close(): void }).close(); } });
     });
   });
 }

@@ -4,6 +4,8 @@ import type { Plan } from '../config/plan';
 export type ToWorker =
   | { type: 'plan'; plan: Plan }
   | { type: 'drain' }
+  /** close every socket and exit the thread */
+  | { type: 'shutdown' }
   | { type: 'metrics'; seq: number }
   /** test hook: the worker throws an uncaught error (only honoured when PORTCULLIS_TEST_HOOKS=1) */
   | { type: 'crash' };

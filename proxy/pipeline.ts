@@ -8,6 +8,7 @@ import { route } from './phases/route';
 import { applyRequestFilters } from './phases/request-filters';
 import { chooseBackend } from './phases/backend';
 import { forward } from './phases/forward';
+import { forwardWebSocket } from './websocket';
 
 export function handleExchange(rt: Runtime, ex: Exchange): void {
   const ctx = new RequestCtx(rt, ex);
@@ -17,5 +18,6 @@ export function handleExchange(rt: Runtime, ex: Exchange): void {
   if (!route(ctx)) return;              // listener selection + HTTPRoute match (404)
   if (!applyRequestFilters(ctx)) return; // redirect, CORS preflight, header modifiers, URL rewrite, mirrors
   if (!chooseBackend(ctx)) return;      // weighted backendRefs, endpoints (500 / 503)
-  forward(ctx);                         // upstream with timeouts and retries, response filters, streaming
+  if (ex.upgrade) forwardWebSocket(ctx, ex.upgrade); // WebSocket: upstream first, then upgrade the client
+  else forward(ctx);                    // upstream with timeouts and retries, response filters, streaming
 }

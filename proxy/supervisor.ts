@@ -201,8 +201,15 @@ export class Supervisor {
     this.log.info('stopped');
   }
 
+  /** Ask every worker to close its sockets and exit; terminate() only as a last resort. */
   private async stopWorkers(): Promise<void> {
-    await Promise.all(this.slots.filter(Boolean).map((s) => { s.exiting = true; return s.worker.terminate(); }));
+    await Promise.all(this.slots.filter(Boolean).map((s) => {
+      s.exiting = true;
+      const exited = new Promise<void>((r) => { if (s.worker.threadId < 0) r(); else s.worker.once('exit', () => r()); });
+      s.worker.postMessage({ type: 'shutdown' } satisfies ToWorker);
+      const t = setTimeout(() => { void s.worker.terminate(); }, 3000);
+      return exited.finally(() => clearTimeout(t));
+    }));
   }
 }
 

@@ -1,24 +1,30 @@
 // Worker thread: owns its listeners (uWS, SO_REUSEPORT), upstream pools and the Runtime of the current plan.
-// Messages from the supervisor: plan (apply atomically), drain (stop accepting, finish in-flight), metrics.
+// Messages from the supervisor: plan (apply atomically), drain (stop accepting, finish in-flight), shutdown,
+// metrics. uWS keeps native handles in this thread's loop, so every way out of the thread closes all uWS sockets
+// first (an uncaught error included): otherwise node would abort the whole process when the thread ends.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Plan } from '../config/plan';
+import type { Exchange } from './exchange';
 import { listenUws, type UwsListener } from './frontend-uws';
+import type { FromWorker, ToWorker } from './messages';
 import { createAccessLogger, WorkerMetrics, WorkerObserver } from './observe';
 import { handleExchange } from './pipeline';
 import { Runtime } from './runtime';
 import { UpstreamPools } from './upstream';
-import type { ToWorker, FromWorker } from './messages';
 
 const port = parentPort!;
 const id = (workerData as { id: number }).id;
 const upstream = new UpstreamPools();
 const metrics = new WorkerMetrics();
-const observer = new WorkerObserver(createAccessLogger(), metrics, id);
+const log = createAccessLogger();
+const observer = new WorkerObserver(log, metrics, id);
 const listeners = new Map<string, UwsListener>();
+/** listeners of ports removed by a reload: no longer accepting, their open connections finish */
+const retired: UwsListener[] = [];
 let rt: Runtime | null = null;
 
 const send = (m: FromWorker) => port.postMessage(m);
-const handler = (ex: import('./exchange').Exchange) => handleExchange(rt!, ex);
+const handler = (ex: Exchange) => handleExchange(rt!, ex);
 
 async function applyPlan(plan: Plan): Promise<void> {
   const next = new Runtime(plan, upstream, observer);
@@ -40,14 +46,13 @@ async function applyPlan(plan: Plan): Promise<void> {
   }
   rt = next;
   for (const [key, l] of listeners) {
-    if (!wanted.has(key)) { l.close(); listeners.delete(key); }
+    if (!wanted.has(key)) { l.stopListening(); retired.push(l); listeners.delete(key); }
   }
   send({ type: 'applied', generation: plan.generation, errors: failures });
 }
 
 function drain(): void {
-  for (const l of listeners.values()) l.close();
-  listeners.clear();
+  for (const l of listeners.values()) l.stopListening();
   if (rt) rt.draining = true;
   const check = () => {
     if (!rt || rt.inflight <= 0) { send({ type: 'drained' }); return; }
@@ -56,10 +61,31 @@ function drain(): void {
   check();
 }
 
+function closeEverything(): void {
+  for (const l of listeners.values()) l.closeAll();
+  for (const l of retired) l.closeAll();
+  listeners.clear();
+  retired.length = 0;
+}
+
+function exit(code: number): void {
+  closeEverything();
+  log.flush();
+  void upstream.close();
+  process.exit(code);
+}
+
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`${JSON.stringify({ 'log.level': 'error', 'log.logger': 'system', worker: id, err: e.stack ?? String(e), message: 'worker crashed' })}\n`);
+  exit(1);
+});
+process.on('unhandledRejection', (e) => { throw e; });
+
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'plan': applyPlan(m.plan).catch((e) => send({ type: 'listen-failed', generation: m.plan.generation, errors: [String(e)] })); break;
     case 'drain': drain(); break;
+    case 'shutdown': exit(0); break;
     case 'metrics':
       metrics.registry.getMetricsAsJSON().then((data) => send({ type: 'metrics', seq: m.seq, data }));
       break;
