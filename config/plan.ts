@@ -245,6 +245,30 @@ export interface PlanPort {
   address: string;
   protocol: 'HTTP' | 'HTTPS';
   listeners: PlanListener[];
+  /** HTTPS: the TLS policy of the port (listeners sharing a port share one policy) and client-cert validation */
+  tls?: PortTlsPlan;
+}
+
+/** Node/OpenSSL spellings, already validated. */
+export interface TlsPolicyPlan {
+  minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  maxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** colon-joined OpenSSL cipher names (TLS <= 1.2); absent = engine default */
+  ciphers?: string;
+  /** colon-joined curve names; absent = engine default */
+  ecdhCurve?: string;
+  /** colon-joined signature algorithm names; absent = engine default */
+  sigalgs?: string;
+}
+
+export interface PortTlsPlan {
+  policy: TlsPolicyPlan;
+  /** frontend client-certificate validation for this port (Gateway spec.tls.frontend default/perPort) */
+  clientValidation?: {
+    mode: 'AllowValidOnly' | 'AllowInsecureFallback';
+    /** PEM bundle of all trusted CAs (from every valid caCertificateRef) */
+    ca: string;
+  };
 }
 
 export interface Plan {

@@ -89,8 +89,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
 
     const uws = loadUws();
     if (!uws.native) {
-      process.stderr.write(`FATAL: uWebSockets.js native module cannot load (${uws.reason}); the HTTP front end needs it.\n`);
-      return 1;
+      process.stderr.write(`WARNING: the uWebSockets.js native module cannot load (${uws.reason}); serving HTTP with node's own stack, which is several times slower.\n`);
     }
     const sup = new Supervisor({ compile, watch, workers, admin, drainTimeoutMs: drain * 1000, logLevel: args['log-level'] ?? 'info' });
     try {
@@ -103,7 +102,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       }
       return 1;
     }
-    process.on('SIGHUP', () => sup.reload('SIGHUP'));
+    process.on('SIGHUP', () => { void sup.reload('SIGHUP'); });
     const stop = () => { sup.drain().then(() => process.exit(0)); };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

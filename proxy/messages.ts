@@ -2,7 +2,8 @@
 import type { Plan } from '../config/plan';
 
 export type ToWorker =
-  | { type: 'plan'; plan: Plan }
+  /** fds: `address:port` → a duplicate of the shared listening socket, for ports served by node's stack */
+  | { type: 'plan'; plan: Plan; fds: Record<string, number> }
   | { type: 'drain' }
   /** close every socket and exit the thread */
   | { type: 'shutdown' }

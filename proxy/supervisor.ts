@@ -10,6 +10,8 @@ import { type CompileResult } from '../config/index';
 import { startAdmin, type AdminServer } from './admin';
 import type { FromWorker, ToWorker } from './messages';
 import { SupervisorMetrics } from './supervisor-metrics';
+import { SocketBroker } from './socket-broker';
+import { portKey, usesNodeStack } from './listeners';
 
 export interface SupervisorOptions {
   /** produces a fresh CompileResult (reads files again); generation is assigned by the supervisor */
@@ -27,6 +29,8 @@ interface WorkerSlot {
   worker: Worker;
   generation: number;
   exiting: boolean;
+  /** node-stack ports this worker already holds a descriptor for */
+  nodeKeys: Set<string>;
 }
 
 export class Supervisor {
@@ -42,6 +46,7 @@ export class Supervisor {
   private reloadTimer: NodeJS.Timeout | null = null;
   private watchers: fs.FSWatcher[] = [];
   readonly metrics = new SupervisorMetrics();
+  private readonly broker = new SocketBroker();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = pino({
@@ -68,6 +73,7 @@ export class Supervisor {
     const failed = outcomes.filter((o) => o.type === 'listen-failed');
     if (failed.length > 0) {
       await this.stopWorkers();
+      this.broker.stop();
       await this.admin?.close();
       throw new Error(`cannot bind listeners: ${[...new Set(failed.flatMap((f) => f.errors))].join('; ')}`);
     }
@@ -75,9 +81,29 @@ export class Supervisor {
     this.log.info({ generation: this.generation, workers: this.opts.workers, ports: r.plan.ports.map((p) => p.port), admin: this.admin?.port }, 'serving');
   }
 
-  private spawn(id: number): Promise<FromWorker & { type: 'applied' | 'listen-failed' }> {
-    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { id, plan: this.plan } });
-    const slot: WorkerSlot = { id, worker, generation: 0, exiting: false };
+  /** Descriptors for the node-stack ports of `plan` that this worker does not hold yet. */
+  private async fdsFor(nodeKeys: Set<string>, plan: Plan): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const p of plan.ports) {
+      if (!usesNodeStack(p)) continue;
+      const key = portKey(p);
+      if (nodeKeys.has(key)) continue;
+      out[key] = await this.broker.dupFd(p.address, p.port);
+      nodeKeys.add(key);
+    }
+    return out;
+  }
+
+  private async spawn(id: number): Promise<FromWorker & { type: 'applied' | 'listen-failed' }> {
+    const nodeKeys = new Set<string>();
+    let fds: Record<string, number>;
+    try {
+      fds = await this.fdsFor(nodeKeys, this.plan!);
+    } catch (e) {
+      return { type: 'listen-failed', generation: this.generation, errors: [(e as Error).message] };
+    }
+    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { id, plan: this.plan, fds } });
+    const slot: WorkerSlot = { id, worker, generation: 0, exiting: false, nodeKeys };
     this.slots[id] = slot;
     return new Promise((resolve) => {
       let first = true;
@@ -109,7 +135,7 @@ export class Supervisor {
   }
 
   /** Reload configuration: an invalid config keeps the old one serving. */
-  reload(reason: string): boolean {
+  async reload(reason: string): Promise<boolean> {
     if (this.draining) return false;
     const gen = this.generation + 1;
     let r: CompileResult;
@@ -126,10 +152,27 @@ export class Supervisor {
       this.log.error({ reason, errors: r.errors.length }, 'reload rejected; keeping the current configuration');
       return false;
     }
+    const plan = r.plan;
+    const live = this.slots.filter((s) => s && !s.exiting);
+    const fds: Record<string, number>[] = [];
+    try {
+      for (const s of live) fds.push(await this.fdsFor(s.nodeKeys, plan));
+    } catch (e) {
+      this.metrics.reloads.inc({ result: 'failure' });
+      this.log.error({ reason, err: (e as Error).message }, 'reload rejected; keeping the current configuration');
+      return false;
+    }
+    const keep = new Set(plan.ports.map(portKey));
+    for (const old of this.plan?.ports ?? []) {
+      if (!keep.has(portKey(old)) && usesNodeStack(old)) {
+        for (const s of live) s.nodeKeys.delete(portKey(old));
+        void this.broker.release(old.address, old.port);
+      }
+    }
     this.generation = gen;
     this.result = r;
-    this.plan = r.plan;
-    this.post({ type: 'plan', plan: r.plan });
+    this.plan = plan;
+    live.forEach((s, i) => s.worker.postMessage({ type: 'plan', plan, fds: fds[i] } satisfies ToWorker));
     this.metrics.reloads.inc({ result: 'success' });
     this.log.info({ reason, generation: gen }, 'configuration reloaded');
     return true;
@@ -148,7 +191,7 @@ export class Supervisor {
 
   private scheduleReload(reason: string): void {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
-    this.reloadTimer = setTimeout(() => { this.reloadTimer = null; this.reload(reason); }, 150);
+    this.reloadTimer = setTimeout(() => { this.reloadTimer = null; void this.reload(reason); }, 150);
   }
 
   /** Test hook: make one worker throw (only wired when PORTCULLIS_TEST_HOOKS=1). */
@@ -197,6 +240,7 @@ export class Supervisor {
     this.post({ type: 'drain' });
     await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, this.opts.drainTimeoutMs))]);
     await this.stopWorkers();
+    this.broker.stop();
     await this.admin?.close();
     this.log.info('stopped');
   }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Plan } from '../config/plan';
 import type { Exchange } from './exchange';
-import { listenUws, type UwsListener } from './frontend-uws';
+import { openListener, portKey, type Listener } from './listeners';
 import type { FromWorker, ToWorker } from './messages';
 import { createAccessLogger, WorkerMetrics, WorkerObserver } from './observe';
 import { handleExchange } from './pipeline';
@@ -18,24 +18,26 @@ const upstream = new UpstreamPools();
 const metrics = new WorkerMetrics();
 const log = createAccessLogger();
 const observer = new WorkerObserver(log, metrics, id);
-const listeners = new Map<string, UwsListener>();
+const listeners = new Map<string, Listener>();
 /** listeners of ports removed by a reload: no longer accepting, their open connections finish */
-const retired: UwsListener[] = [];
+const retired: Listener[] = [];
 let rt: Runtime | null = null;
 
 const send = (m: FromWorker) => port.postMessage(m);
 const handler = (ex: Exchange) => handleExchange(rt!, ex);
 
-async function applyPlan(plan: Plan): Promise<void> {
+async function applyPlan(plan: Plan, fds: Record<string, number>): Promise<void> {
   const next = new Runtime(plan, upstream, observer);
   const wanted = new Set<string>();
   const failures: string[] = [];
   for (const p of plan.ports) {
-    const key = `${p.address}:${p.port}`;
+    const key = portKey(p);
     wanted.add(key);
-    if (listeners.has(key)) continue;
     try {
-      listeners.set(key, await listenUws(p.address, p.port, handler));
+      const have = listeners.get(key);
+      if (have && have.protocol === p.protocol) { have.update(p); continue; }
+      if (have) { have.stopListening(); retired.push(have); listeners.delete(key); }
+      listeners.set(key, await openListener(p, fds[key], handler));
     } catch (e) {
       failures.push(`${key}: ${(e as Error).message}`);
     }
@@ -83,7 +85,7 @@ process.on('unhandledRejection', (e) => { throw e; });
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
-    case 'plan': applyPlan(m.plan).catch((e) => send({ type: 'listen-failed', generation: m.plan.generation, errors: [String(e)] })); break;
+    case 'plan': applyPlan(m.plan, m.fds).catch((e) => send({ type: 'listen-failed', generation: m.plan.generation, errors: [String(e)] })); break;
     case 'drain': drain(); break;
     case 'shutdown': exit(0); break;
     case 'metrics':
@@ -93,4 +95,4 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-applyPlan((workerData as { plan: Plan }).plan).catch((e) => send({ type: 'listen-failed', generation: -1, errors: [String(e)] }));
+applyPlan((workerData as { plan: Plan }).plan, (workerData as { fds: Record<string, number> }).fds).catch((e) => send({ type: 'listen-failed', generation: -1, errors: [String(e)] }));

@@ -1,0 +1,167 @@
+// Front end on node's own stack: HTTPS (HTTP/1.1 and HTTP/2 by ALPN, full TLS policy control) and plain HTTP
+// when the uWS native module is unavailable. Listens on a descriptor from the socket broker (each worker has
+// its own duplicate of the shared listening socket). Adapts node's request/response objects to Exchange.
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { Exchange } from './exchange';
+import type { ExchangeHandler } from './frontend-uws';
+
+type Req = http.IncomingMessage | http2.Http2ServerRequest;
+type Res = http.ServerResponse | http2.Http2ServerResponse;
+
+/** Per-connection facts a later phase may need (TLS listener chosen by SNI, client certificate). */
+export interface ConnectionInfo {
+  /** id of the listener whose certificate SNI selected (HTTPS only) */
+  sniListener?: string;
+  /** client identity, set by the TLS layer when a client certificate was presented */
+  clientCert?: unknown;
+}
+
+export class NodeExchange implements Exchange {
+  readonly method: string;
+  readonly rawPath: string;
+  readonly query: string;
+  readonly headers: string[] = [];
+  readonly remoteAddress: string;
+  readonly scheme: 'http' | 'https';
+  readonly bodyLength: number;
+  readonly conn: ConnectionInfo;
+  aborted = false;
+  headersSent = false;
+  private finished = false;
+  private abortCbs: (() => void)[] | null = null;
+
+  constructor(private readonly req: Req, private readonly res: Res, readonly localPort: number, tls: boolean) {
+    this.scheme = tls ? 'https' : 'http';
+    this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.rawPath = q < 0 ? url : url.slice(0, q);
+    this.query = q < 0 ? '' : url.slice(q + 1);
+    const raw = req.rawHeaders;
+    const h = this.headers;
+    let authority: string | undefined;
+    let len = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (name.charCodeAt(0) === 58 /* ':' */) { if (name === ':authority') authority = raw[i + 1]; continue; }
+      h.push(name, raw[i + 1]);
+      if (name === 'content-length') len = Number(raw[i + 1]);
+      else if (name === 'transfer-encoding') len = -1;
+    }
+    const isH2 = req.httpVersionMajor === 2;
+    if (isH2) {
+      if (authority !== undefined && !h.includes('host')) h.push('host', authority);
+      if (len === 0 && !(req as http2.Http2ServerRequest).stream.endAfterHeaders && !h.includes('content-length')) len = -1;
+    }
+    this.bodyLength = len;
+    const addr = req.socket.remoteAddress ?? '';
+    this.remoteAddress = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+    const sock = req.socket as TLSSocket & { portcullis?: ConnectionInfo };
+    this.conn = sock.portcullis ?? {};
+    res.on('close', () => {
+      if (this.finished) return;
+      this.aborted = true;
+      const cbs = this.abortCbs;
+      this.abortCbs = null;
+      if (cbs) for (const cb of cbs) cb();
+    });
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) { cb(); return; }
+    (this.abortCbs ??= []).push(cb);
+  }
+
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+    const req = this.req as http.IncomingMessage;
+    req.on('data', (c: Buffer) => onChunk(c, false));
+    req.on('end', () => onChunk(Buffer.alloc(0), true));
+  }
+  pauseBody(): void { (this.req as http.IncomingMessage).pause(); }
+  resumeBody(): void { (this.req as http.IncomingMessage).resume(); }
+
+  private head(status: number, headers: string[], contentLength: number): void {
+    const obj: Record<string, string | string[]> = {};
+    for (let i = 0; i < headers.length; i += 2) {
+      const n = headers[i];
+      const prev = obj[n];
+      if (prev === undefined) obj[n] = headers[i + 1];
+      else if (Array.isArray(prev)) prev.push(headers[i + 1]);
+      else obj[n] = [prev, headers[i + 1]];
+    }
+    if (contentLength >= 0) obj['content-length'] = String(contentLength);
+    this.headersSent = true;
+    (this.res as http.ServerResponse).writeHead(status, obj);
+  }
+
+  writeHead(status: number, headers: string[], contentLength: number, noBody: boolean): void {
+    if (this.aborted) return;
+    this.head(status, headers, contentLength);
+    if (noBody || contentLength === 0) { this.finished = true; this.res.end(); }
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.aborted || this.finished) return true;
+    return (this.res as http.ServerResponse).write(chunk);
+  }
+
+  onWritable(cb: () => void): void { (this.res as http.ServerResponse).once('drain', cb); }
+
+  end(): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    this.res.end();
+  }
+
+  respond(status: number, headers: string[], body: string | Buffer): void {
+    if (this.aborted || this.finished) return;
+    this.head(status, headers, Buffer.byteLength(body));
+    this.finished = true;
+    if (this.method === 'HEAD') this.res.end();
+    else (this.res as http.ServerResponse).end(body);
+  }
+
+  destroy(): void {
+    if (this.aborted) return;
+    this.finished = true;
+    const r = this.res as http2.Http2ServerResponse;
+    if (this.req.httpVersionMajor === 2) r.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    else this.req.socket.destroy();
+  }
+}
+
+export interface NodeListener {
+  port: number;
+  server: http.Server | http2.Http2SecureServer;
+  stopListening(): void;
+  closeAll(): void;
+}
+
+/** Plain HTTP/1.1 on node's stack (fallback when uWS cannot load). */
+export function listenNodeHttp(fd: number, port: number, handler: ExchangeHandler): Promise<NodeListener> {
+  const server = http.createServer((req, res) => handler(new NodeExchange(req, res, port, false)));
+  return listenFd(server, fd, port);
+}
+
+/** HTTPS: HTTP/2 and HTTP/1.1 by ALPN; `tlsOptions` carries the SecureContext policy and SNI callback. */
+export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.SecureServerOptions, handler: ExchangeHandler): Promise<NodeListener> {
+  const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, (req, res) => handler(new NodeExchange(req, res, port, true)));
+  return listenFd(server, fd, port);
+}
+
+function listenFd(server: http.Server | http2.Http2SecureServer, fd: number, port: number): Promise<NodeListener> {
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s: import('node:net').Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd }, () => {
+      server.off('error', reject);
+      server.on('error', () => { /* accept errors are transient */ });
+      let listening = true;
+      const stopListening = () => { if (listening) { listening = false; server.close(); } };
+      resolve({ port, server, stopListening, closeAll: () => { stopListening(); for (const s of sockets) s.destroy(); } });
+    });
+  });
+}
