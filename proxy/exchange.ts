@@ -15,6 +15,10 @@ export interface Exchange {
   readonly localPort: number;
   /** Content-Length of the request body, -1 for chunked, 0 for none */
   readonly bodyLength: number;
+  /** TLS: the server name the client sent (SNI), when any */
+  readonly sniHost?: string;
+  /** TLS ports that request client certificates: the client's identity */
+  clientIdentity?(): import('../tls/client-identity').ClientIdentity;
   /** set for WebSocket upgrade requests on front ends that can upgrade */
   readonly upgrade?: import('./websocket').UpgradeInfo;
 

@@ -4,19 +4,14 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import { clientIdentity, type ClientIdentity } from '../tls/client-identity';
 import type { Exchange } from './exchange';
 import type { ExchangeHandler } from './frontend-uws';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
-/** Per-connection facts a later phase may need (TLS listener chosen by SNI, client certificate). */
-export interface ConnectionInfo {
-  /** id of the listener whose certificate SNI selected (HTTPS only) */
-  sniListener?: string;
-  /** client identity, set by the TLS layer when a client certificate was presented */
-  clientCert?: unknown;
-}
+const identities = new WeakMap<TLSSocket, ClientIdentity>();
 
 export class NodeExchange implements Exchange {
   readonly method: string;
@@ -26,7 +21,8 @@ export class NodeExchange implements Exchange {
   readonly remoteAddress: string;
   readonly scheme: 'http' | 'https';
   readonly bodyLength: number;
-  readonly conn: ConnectionInfo;
+  readonly sniHost?: string;
+  private readonly tlsSocket: TLSSocket | null;
   aborted = false;
   headersSent = false;
   private finished = false;
@@ -58,8 +54,9 @@ export class NodeExchange implements Exchange {
     this.bodyLength = len;
     const addr = req.socket.remoteAddress ?? '';
     this.remoteAddress = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
-    const sock = req.socket as TLSSocket & { portcullis?: ConnectionInfo };
-    this.conn = sock.portcullis ?? {};
+    this.tlsSocket = tls ? (isH2 ? (req as http2.Http2ServerRequest).stream.session!.socket as TLSSocket : req.socket as TLSSocket) : null;
+    const sni = this.tlsSocket?.servername;
+    if (sni) this.sniHost = sni;
     res.on('close', () => {
       if (this.finished) return;
       this.aborted = true;
@@ -67,6 +64,13 @@ export class NodeExchange implements Exchange {
       this.abortCbs = null;
       if (cbs) for (const cb of cbs) cb();
     });
+  }
+
+  clientIdentity(): ClientIdentity {
+    const sock = this.tlsSocket!;
+    let id = identities.get(sock);
+    if (!id) { id = clientIdentity(sock); identities.set(sock, id); }
+    return id;
   }
 
   onAbort(cb: () => void): void {

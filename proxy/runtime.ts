@@ -28,6 +28,8 @@ export class Runtime {
   readonly routers = new Map<number, PortRouter>();
   readonly rules = new Map<RulePlan, RuleState>();
   readonly backends = new Map<string, BackendState>();
+  /** ports that validate client certificates (their requests carry X-Forwarded-Client-Cert) */
+  readonly mtlsPorts = new Set<number>();
   inflight = 0;
   /** set while the worker drains: responses then ask clients to close */
   draining = false;
@@ -35,6 +37,7 @@ export class Runtime {
   constructor(readonly plan: Plan, readonly upstream: UpstreamPools, readonly observer: Observer) {
     for (const port of plan.ports) {
       this.routers.set(port.port, new PortRouter(port));
+      if (port.tls?.clientValidation) this.mtlsPorts.add(port.port);
       for (const l of port.listeners) {
         for (const r of l.rules) {
           this.rules.set(r, {

@@ -2,7 +2,9 @@
 // The pipeline calls `send` with a small handler; this module owns framing and error classification.
 import { Pool, H2CClient, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
-import type { BackendPlan, Endpoint } from '../config/plan';
+import { createHash } from 'node:crypto';
+import type { BackendPlan, BackendTlsPlan, Endpoint, Plan } from '../config/plan';
+import { backendConnector } from '../tls/backend-connect';
 import { HOP_BY_HOP } from './http-util';
 
 export interface UpstreamRequest {
@@ -18,7 +20,7 @@ export interface UpstreamRequest {
   bodyTimeoutMs: number;
 }
 
-export type UpstreamFailure = 'connect' | 'refused' | 'reset' | 'timeout' | 'protocol';
+export type UpstreamFailure = 'connect' | 'refused' | 'reset' | 'timeout' | 'protocol' | 'tls';
 
 export interface UpstreamHandler {
   /** headers are flat, lower-case names, hop-by-hop and framing headers removed */
@@ -44,22 +46,48 @@ const POOL_OPTIONS = {
   strictContentLength: true,
 };
 
+const tlsKeys = new WeakMap<BackendTlsPlan, string>();
+
+/** Pools are shared by every backend with the same protocol, endpoint and TLS policy. */
+function poolKey(backend: BackendPlan, ep: Endpoint): string {
+  let t = '';
+  if (backend.tls) {
+    t = tlsKeys.get(backend.tls) ?? '';
+    if (!t) { t = createHash('sha256').update(JSON.stringify(backend.tls)).digest('hex'); tlsKeys.set(backend.tls, t); }
+  }
+  return `${backend.protocol}|${ep.host}|${ep.port}|${t}`;
+}
+
 export class UpstreamPools {
   private readonly pools = new Map<string, { d: Dispatcher; origin: string }>();
 
   private dispatcher(backend: BackendPlan, ep: Endpoint): { d: Dispatcher; origin: string } {
-    const key = `${backend.protocol}|${ep.host}|${ep.port}`;
+    const key = poolKey(backend, ep);
     let p = this.pools.get(key);
     if (!p) {
       const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
-      const origin = `http://${host}:${ep.port}`;
+      const origin = `${backend.tls ? 'https' : 'http'}://${host}:${ep.port}`;
       const d = backend.protocol === 'h2c'
         ? new H2CClient(origin, { connectTimeout: POOL_OPTIONS.connectTimeout })
-        : new Pool(origin, POOL_OPTIONS);
+        : new Pool(origin, backend.tls
+          ? { ...POOL_OPTIONS, connect: backendConnector(backend.tls, POOL_OPTIONS.connectTimeout) as unknown as Pool.Options['connect'] }
+          : POOL_OPTIONS);
       p = { d, origin };
       this.pools.set(key, p);
     }
     return p;
+  }
+
+  /** After a reload: close (gracefully) the pools the new plan no longer uses. */
+  retainOnly(plan: Plan): void {
+    const keep = new Set<string>();
+    for (const id in plan.backends) {
+      const b = plan.backends[id];
+      for (const ep of b.endpoints) keep.add(poolKey(b, ep));
+    }
+    for (const [key, p] of this.pools) {
+      if (!keep.has(key)) { this.pools.delete(key); void p.d.close().catch(() => {}); }
+    }
   }
 
   send(backend: BackendPlan, ep: Endpoint, req: UpstreamRequest, h: UpstreamHandler): UpstreamCall {
@@ -150,6 +178,7 @@ function isListedIn(connection: string, name: string): boolean {
 
 function classify(err: Error, gotHeaders: boolean): UpstreamFailure {
   const code = (err as { code?: string }).code ?? '';
+  if (code === 'BACKEND_TLS' || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return 'tls';
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') return 'refused';
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return gotHeaders ? 'reset' : 'reset';

@@ -47,6 +47,7 @@ async function applyPlan(plan: Plan, fds: Record<string, number>): Promise<void>
     return;
   }
   rt = next;
+  upstream.retainOnly(plan);
   for (const [key, l] of listeners) {
     if (!wanted.has(key)) { l.stopListening(); retired.push(l); listeners.delete(key); }
   }

@@ -7,9 +7,11 @@ import { modifyPath } from '../filters/path-modifier';
 import { redirectLocation } from '../filters/redirect';
 import { startMirrors } from '../filters/mirror';
 import { HOP_BY_HOP, connectionTokens, getHeader } from '../http-util';
+import { verifiedHeader, xfcc } from '../../tls/client-identity';
 
 /** Headers we always rebuild ourselves instead of copying from the client. */
-const REBUILT = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'content-length', 'expect']);
+const REBUILT = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'content-length', 'expect',
+  'x-forwarded-client-cert', 'x-client-cert-verified']);
 
 export function applyRequestFilters(ctx: RequestCtx): boolean {
   const rule = ctx.rule!;
@@ -59,6 +61,11 @@ export function applyRequestFilters(ctx: RequestCtx): boolean {
     'x-request-id', ctx.id,
   );
   if (ex.bodyLength > 0) out.push('content-length', String(ex.bodyLength));
+  if (ex.clientIdentity && ctx.rt.mtlsPorts.has(ex.localPort)) {
+    const id = ex.clientIdentity();
+    if (id.present) out.push('x-forwarded-client-cert', xfcc(id));
+    out.push('x-client-cert-verified', verifiedHeader(id));
+  }
   ctx.upstreamHeaders = rule.requestHeaders ? applyHeaderModifier(out, rule.requestHeaders) : out;
 
   const path = rule.rewrite?.path ? modifyPath(ctx.path, rule.rewrite.path) : ctx.path;
