@@ -21,7 +21,7 @@ export function applyRequestFilters(ctx: RequestCtx): boolean {
     const r = rule.redirect;
     const loc = redirectLocation(r, ex.scheme, ctx.host, ex.localPort, ctx.path, ctx.query);
     ctx.detail = 'redirect';
-    ex.respond(r.statusCode, ['location', loc, 'x-request-id', ctx.id, 'content-length', '0'], '');
+    ex.respond(r.statusCode, ['location', loc, 'x-request-id', ctx.id], '');
     ctx.finish(r.statusCode);
     return false;
   }
@@ -31,7 +31,7 @@ export function applyRequestFilters(ctx: RequestCtx): boolean {
     const acrm = getHeader(ex.headers, 'access-control-request-method');
     if (origin !== undefined && acrm !== undefined) {
       const h = state.cors.preflight(origin, acrm, getHeader(ex.headers, 'access-control-request-headers'));
-      h.push('x-request-id', ctx.id, 'content-length', '0');
+      h.push('x-request-id', ctx.id);
       ctx.detail = 'cors preflight';
       ex.respond(200, h, '');
       ctx.finish(200);
