@@ -50,7 +50,7 @@ export class RequestCtx implements RouteRequest {
   }
 
   /** Answer with a gateway-generated response (unless the client is gone or headers already went out). */
-  reply(status: number, detail: string, extraHeaders?: string[]): void {
+  reply(status: number, detail: string, extraHeaders?: string[], close = false): void {
     this.detail = detail;
     const ex = this.ex;
     if (ex.headersSent) { ex.destroy(); this.finish(this.status || status); return; }
@@ -58,8 +58,13 @@ export class RequestCtx implements RouteRequest {
     const headers = ['content-type', b.contentType, 'x-request-id', this.id, 'cache-control', 'no-store'];
     if (extraHeaders) headers.push(...extraHeaders);
     this.bytesOut = Buffer.byteLength(b.body);
-    ex.respond(status, headers, b.body);
+    ex.respond(status, headers, b.body, close);
     this.finish(status);
+  }
+
+  /** Refuse a malformed request: 400 (or the given status) and the connection is closed. */
+  reject(detail: string, status = 400): void {
+    this.reply(status, detail, undefined, true);
   }
 
   /** Called exactly once per request, whatever the outcome. */

@@ -44,8 +44,8 @@ export interface Exchange {
   onWritable(cb: () => void): void;
   /** finish the response (after writeHead) */
   end(): void;
-  /** complete response in one go */
-  respond(status: number, headers: string[], body: string | Buffer): void;
+  /** complete response in one go; `close` ends the connection after it (malformed requests) */
+  respond(status: number, headers: string[], body: string | Buffer, close?: boolean): void;
   /** drop the connection (response cannot be completed correctly) */
   destroy(): void;
 }

@@ -119,8 +119,9 @@ export class NodeExchange implements Exchange {
     this.res.end();
   }
 
-  respond(status: number, headers: string[], body: string | Buffer): void {
+  respond(status: number, headers: string[], body: string | Buffer, close = false): void {
     if (this.aborted || this.finished) return;
+    if (close && this.req.httpVersionMajor === 1) (this.res as http.ServerResponse).shouldKeepAlive = false;
     this.head(status, headers, Buffer.byteLength(body));
     this.finished = true;
     if (this.method === 'HEAD') this.res.end();

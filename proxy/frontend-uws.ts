@@ -129,16 +129,27 @@ class UwsExchange implements Exchange {
     this.res.cork(() => this.res.end());
   }
 
-  respond(status: number, headers: string[], body: string | Buffer): void {
+  respond(status: number, headers: string[], body: string | Buffer, close = false): void {
     if (this.aborted || this.finished) return;
     this.headersSent = true;
     this.finished = true;
+    if (close) {
+      // uWS 20.30 ignores "close" while the socket is corked (the synchronous part of a handler) and goes on
+      // parsing pipelined requests. Answered on the next turn instead, uWS aborts anything pipelined behind
+      // this request and closes the connection right after the response.
+      setImmediate(() => { if (!this.aborted) this.send(status, headers, body, true); });
+      return;
+    }
+    this.send(status, headers, body, false);
+  }
+
+  private send(status: number, headers: string[], body: string | Buffer, close: boolean): void {
     const res = this.res;
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
-      if (this.method === 'HEAD') res.endWithoutBody(Buffer.byteLength(body));
-      else res.end(body);
+      if (this.method === 'HEAD') res.endWithoutBody(Buffer.byteLength(body), close);
+      else res.end(body, close);
     });
   }
 

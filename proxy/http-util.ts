@@ -41,12 +41,6 @@ export function getJoinedHeader(flat: string[], name: string): string | undefine
   return out;
 }
 
-export function countHeader(flat: string[], name: string): number {
-  let n = 0;
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) n++;
-  return n;
-}
-
 /** A request id we accept from a client: 1..128 visible ASCII characters. */
 export function isValidRequestId(v: string): boolean {
   if (v.length === 0 || v.length > 128) return false;

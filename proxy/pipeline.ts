@@ -3,6 +3,7 @@
 import type { Exchange } from './exchange';
 import { RequestCtx } from './context';
 import type { Runtime } from './runtime';
+import { checkFraming } from './phases/framing';
 import { parseTarget } from './phases/target';
 import { route } from './phases/route';
 import { applyRequestFilters } from './phases/request-filters';
@@ -14,6 +15,7 @@ export function handleExchange(rt: Runtime, ex: Exchange): void {
   const ctx = new RequestCtx(rt, ex);
   rt.onStart(ctx);
   ex.onAbort(() => ctx.finish(ctx.status || 499));
+  if (!checkFraming(ctx)) return;       // Content-Length / Transfer-Encoding / Host sanity (400 + close)
   if (!parseTarget(ctx)) return;        // Host and path: syntax, normalization
   if (!route(ctx)) return;              // listener selection + HTTPRoute match (404)
   if (!applyRequestFilters(ctx)) return; // redirect, CORS preflight, header modifiers, URL rewrite, mirrors

@@ -1,0 +1,40 @@
+// Phase: request framing and header sanity that the front end's parser lets through. Anything ambiguous is
+// refused with 400 and the connection closed, never forwarded: the request upstream is always re-serialized,
+// so a body whose length two parties could disagree on must not pass.
+//  - Transfer-Encoding: only a single, final `chunked` (HTTP/1.1); anything else (gzip, lists, repeats)
+//  - Content-Length: one header, digits only; never together with Transfer-Encoding
+//  - Host: exactly one
+import type { RequestCtx } from '../context';
+
+export function checkFraming(ctx: RequestCtx): boolean {
+  const h = ctx.ex.headers;
+  let te = 0;
+  let cl = 0;
+  let host = 0;
+  for (let i = 0; i < h.length; i += 2) {
+    const n = h[i];
+    if (n === 'transfer-encoding') {
+      te++;
+      if (h[i + 1].trim().toLowerCase() !== 'chunked') { ctx.reject('unsupported Transfer-Encoding'); return false; }
+    } else if (n === 'content-length') {
+      cl++;
+      if (!isDigits(h[i + 1])) { ctx.reject('invalid Content-Length'); return false; }
+    } else if (n === 'host') {
+      host++;
+    }
+  }
+  if (te > 1) { ctx.reject('repeated Transfer-Encoding'); return false; }
+  if (cl > 1) { ctx.reject('repeated Content-Length'); return false; }
+  if (te > 0 && cl > 0) { ctx.reject('both Content-Length and Transfer-Encoding'); return false; }
+  if (host !== 1) { ctx.reject(host === 0 ? 'missing Host header' : 'repeated Host header'); return false; }
+  return true;
+}
+
+function isDigits(v: string): boolean {
+  if (v.length === 0 || v.length > 15) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
