@@ -156,7 +156,7 @@ export function defaultHeaderRewrites(): HeaderRewritesPlan {
 // ---------------------------------------------------------------- runtime
 
 interface CompiledGroup { matchers: { name: Matcher | null; value: Matcher | null }[]; when: CompiledConditions | null }
-interface CompiledAdd { headers: { name: string; value: string }[]; overwrite: boolean; when: CompiledConditions | null }
+interface CompiledAdd { headers: { name: string; value: Piece[] }[]; overwrite: boolean; when: CompiledConditions | null }
 
 /** What a rewrite did, for Integration / LogOnly logging. */
 export interface RewriteReport { removed: string[]; added: string[] }
@@ -164,15 +164,51 @@ export interface RewriteReport { removed: string[]; added: string[] }
 /** Value placeholders in custom additions: %REQ(name)%, %DOWNSTREAM_REMOTE_ADDRESS%, %START_TIME%, %STREAM_ID%; %% = %. */
 export interface AddContext { requestId: string; remoteIP: string; startTime: string; header(name: string): string | undefined }
 
-function expand(v: string, c: AddContext): string {
-  if (!v.includes('%')) return v;
-  return v.replace(/%%|%REQ\(([^)]+)\)%|%DOWNSTREAM_REMOTE_ADDRESS%|%START_TIME%|%STREAM_ID%/g, (m, h: string | undefined) => {
-    if (m === '%%') return '%';
-    if (h !== undefined) return c.header(h.toLowerCase()) ?? '';
-    if (m === '%DOWNSTREAM_REMOTE_ADDRESS%') return c.remoteIP;
-    if (m === '%START_TIME%') return c.startTime;
-    return c.requestId;
-  });
+type Piece = { t: 'lit'; s: string } | { t: 'req'; h: string } | { t: 'remote' } | { t: 'start' } | { t: 'id' };
+
+/** Split a configured value into literal text and placeholders once, at compile time. */
+function compileTemplate(v: string): Piece[] {
+  const out: Piece[] = [];
+  let lit = '';
+  let i = 0;
+  while (i < v.length) {
+    if (v[i] !== '%') { lit += v[i++]; continue; }
+    const rest = v.slice(i);
+    const req = rest.startsWith('%REQ(') ? rest.indexOf(')%') : -1;
+    if (rest.startsWith('%%')) { lit += '%'; i += 2; continue; }
+    let piece: Piece | null = null;
+    let len = 0;
+    if (req > 5) { piece = { t: 'req', h: rest.slice(5, req).toLowerCase() }; len = req + 2; }
+    else if (rest.startsWith('%DOWNSTREAM_REMOTE_ADDRESS%')) { piece = { t: 'remote' }; len = 27; }
+    else if (rest.startsWith('%START_TIME%')) { piece = { t: 'start' }; len = 12; }
+    else if (rest.startsWith('%STREAM_ID%')) { piece = { t: 'id' }; len = 11; }
+    if (!piece) { lit += v[i++]; continue; }
+    if (lit) { out.push({ t: 'lit', s: lit }); lit = ''; }
+    out.push(piece);
+    i += len;
+  }
+  if (lit) out.push({ t: 'lit', s: lit });
+  return out;
+}
+
+function expand(t: Piece[], c: AddContext): string {
+  let s = '';
+  for (const p of t) {
+    if (p.t === 'lit') s += p.s;
+    else if (p.t === 'remote') s += c.remoteIP;
+    else if (p.t === 'start') s += c.startTime;
+    else if (p.t === 'id') s += c.requestId;
+    else s += c.header(p.h) ?? '';
+  }
+  return s;
+}
+
+/** The auth scheme of a WWW-Authenticate value, lower-case (`Basic realm=..` → `basic`). */
+function authScheme(v: string): string {
+  const t = v.trimStart();
+  let end = 0;
+  while (end < t.length && t[end] !== ' ' && t[end] !== ',') end++;
+  return t.slice(0, end).toLowerCase();
 }
 
 function compileGroups(gs: HeaderGroupPlan[]): CompiledGroup[] {
@@ -183,7 +219,7 @@ function compileGroups(gs: HeaderGroupPlan[]): CompiledGroup[] {
 }
 
 function compileAdds(as: HeaderAddPlan[]): CompiledAdd[] {
-  return as.map((x) => ({ headers: x.headers, overwrite: x.mode === 'OverwriteOrAdd', when: x.conditions ? compileConditions(x.conditions) : null }));
+  return as.map((x) => ({ headers: x.headers.map((h) => ({ name: h.name, value: compileTemplate(h.value) })), overwrite: x.mode === 'OverwriteOrAdd', when: x.conditions ? compileConditions(x.conditions) : null }));
 }
 
 function groupMatches(gs: CompiledGroup[], name: string, value: string, req: ConditionInput): boolean {
@@ -263,7 +299,7 @@ export class HeaderRewriter {
       const n = h[i];
       const v = h[i + 1];
       let drop = this.resRemoveNames.has(n)
-        || (n === 'www-authenticate' && ((rb.basic && /^basic\b/i.test(v)) || (rb.negotiate && /^negotiate\b/i.test(v)) || (rb.ntlm && /^ntlm\b/i.test(v))))
+        || (n === 'www-authenticate' && removedAuth(rb, authScheme(v)))
         || (rb.permissiveCors && n === 'access-control-allow-origin' && v.trim() === '*')
         || (this.resRemove.length > 0 && groupMatches(this.resRemove, n, v, req));
       if (!drop && !this.p.response.allowAll) drop = !this.resAllowed.has(n) && !groupMatches(this.resAllow, n, v, req);
@@ -285,6 +321,10 @@ export class HeaderRewriter {
 }
 
 const ALTERNATIVE_FORWARDED_SET = new Set(ALTERNATIVE_FORWARDED_HEADERS);
+
+function removedAuth(rb: HeaderRewritesPlan['response']['removeBuiltIn'], scheme: string): boolean {
+  return (rb.basic && scheme === 'basic') || (rb.negotiate && scheme === 'negotiate') || (rb.ntlm && scheme === 'ntlm');
+}
 
 /** Response headers kept when the response allow-list uses the built-in standard list. */
 const RESPONSE_STANDARD: readonly string[] = [

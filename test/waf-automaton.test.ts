@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import RE2 from 're2';
+import { compileSet, compiledSetCount, ruleLiterals, scan, scanEach } from '../waf/automaton';
+import { deriveLiterals } from '../waf/literals';
+import { normalize, sqlFold } from '../waf/normalize';
+import { BUILTIN_RULES } from '../waf/rules/index';
+import { createInspector } from '../waf/inspect';
+import { defaultSecurityPlan } from '../waf/policy';
+import { FAMILIES, LEVELS, PARTS } from '../waf/types';
+import { loadAttacks, loadBenign } from './corpus/corpus';
+
+const patternRules = BUILTIN_RULES.filter((r) => r.pattern !== '' && !r.evidence && !r.check);
+
+test('rule table: unique ids, valid metadata, every family has rules at every level', () => {
+  const ids = new Set<number>();
+  for (const r of BUILTIN_RULES) {
+    assert.ok(!ids.has(r.id), `duplicate id ${r.id}`);
+    ids.add(r.id);
+    assert.ok(FAMILIES.includes(r.key));
+    assert.ok(LEVELS.includes(r.level));
+    assert.ok(r.parts.length > 0 && r.parts.every((p) => PARTS.includes(p)));
+    assert.ok(r.pattern !== '' || r.evidence || r.check, `rule ${r.id} has nothing to match`);
+    if (r.pattern) assert.doesNotThrow(() => new RE2(r.pattern, 'u'), `rule ${r.id} compiles in RE2`);
+  }
+  for (const f of FAMILIES) {
+    const lv = new Set(BUILTIN_RULES.filter((r) => r.key === f).map((r) => r.level));
+    assert.ok(lv.has('Basic') && lv.has('Standard') && lv.has('Strict'), `${f} levels ${[...lv]}`);
+  }
+});
+
+test('almost every pattern rule has pre-filter literals', () => {
+  const without = patternRules.filter((r) => !ruleLiterals(r)).map((r) => r.id);
+  // only rules on specific headers (User-Agent length, Content-Length, Transfer-Encoding) and the Strict path rule
+  assert.ok(without.length <= 6, `rules without literals: ${without}`);
+  for (const id of without) {
+    const r = patternRules.find((x) => x.id === id)!;
+    assert.ok(r.headers || r.level === 'Strict', `rule ${id} scans every value`);
+  }
+});
+
+test('deriveLiterals finds required substrings', () => {
+  // either required word is a valid (any-of) literal set; the longer one is preferred
+  assert.deepEqual(deriveLiterals(String.raw`\bunion\s+select`), ['select']);
+  assert.deepEqual(deriveLiterals('(foo|barbaz)x'), ['foo', 'barbaz']);
+  assert.equal(deriveLiterals('a?b*'), undefined);
+  assert.deepEqual(deriveLiterals(String.raw`<\s*script`), ['script']);
+});
+
+/** values mixing attack vocabulary with noise, so that many rules are near-misses */
+const vocab = fc.constantFrom(
+  "'", '"', ' or ', ' union ', 'select ', ' from ', '1=1', '--', '#', '/*', '*/', '<script>', '<img src=x onerror=', 'alert(1)', 'javascript:',
+  '${jndi:ldap://', '../', '/etc/passwd', ';', '|', '&&', '$(', '`', 'id', 'cat ', 'whoami', '{{', '}}', '7*7', '<?php', 'system(', '$_get[',
+  '(', ')', '*)(uid=*', '$ne', '$where', 'this.', '%{', '#_memberaccess', '@java.lang.runtime@', 'http://127.0.0.1/', 'gopher://', '169.254.169.254',
+  '\r\n', 'set-cookie:', 'cmd.exe /c', 'powershell -enc', '&', 'a', 'b', ' ', '1', 'x', '.', '/', '=', ':', 'é', '東',
+);
+const values = fc.oneof(
+  fc.array(vocab, { maxLength: 12 }).map((a) => a.join('')),
+  fc.string({ maxLength: 30 }),
+);
+
+test('RE2.Set with pre-filter equals testing each rule alone (property)', () => {
+  const sets = PARTS.map((p) => {
+    const rules = patternRules.filter((r) => r.parts.includes(p));
+    return { rules, cs: compileSet(rules) };
+  });
+  fc.assert(
+    fc.property(values, fc.integer({ min: 0, max: PARTS.length - 1 }), (v, pi) => {
+      const { rules, cs } = sets[pi];
+      const n = normalize(v).value;
+      const got = [...scan(cs, n)].sort((a, b) => a - b);
+      assert.deepEqual(got, scanEach(rules, n));
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('pre-filter is sound on the whole corpus (set = each rule alone)', () => {
+  const all = compileSet(patternRules);
+  const texts: string[] = [];
+  for (const list of loadAttacks().values()) for (const e of list) texts.push(e.value ?? e.raw ?? JSON.stringify(e.json ?? e.request ?? ''));
+  for (const e of loadBenign()) texts.push(e.value ?? e.raw ?? JSON.stringify(e.json ?? e.request ?? ''));
+  for (const t of texts) {
+    const n = normalize(t, { plusAsSpace: true }).value;
+    assert.deepEqual([...scan(all, n)].sort((a, b) => a - b), scanEach(patternRules, n), t);
+    // literal soundness rule by rule
+    for (const id of scanEach(patternRules, n)) {
+      const r = patternRules.find((x) => x.id === id)!;
+      const lits = ruleLiterals(r);
+      if (!lits) continue;
+      const view = r.view === 'sql' ? sqlFold(n) : n;
+      assert.ok(lits.some((l) => view.includes(l)), `rule ${id} matched without any of its literals in ${JSON.stringify(view)}`);
+    }
+  }
+});
+
+test('compiled sets are shared between inspectors with the same effective rules', () => {
+  createInspector(defaultSecurityPlan());
+  const before = compiledSetCount();
+  createInspector(defaultSecurityPlan());
+  createInspector(defaultSecurityPlan());
+  assert.equal(compiledSetCount(), before);
+});
+
+test('scan time is linear in the value size (1 KiB vs 1 MiB)', () => {
+  const cs = compileSet(patternRules);
+  const unit = 'select a plan from the list; <b>bold</b> and ../ or 1 = 2 ';
+  const small = unit.repeat(Math.ceil(1024 / unit.length)).slice(0, 1024);
+  const big = unit.repeat(Math.ceil((1 << 20) / unit.length)).slice(0, 1 << 20);
+  const time = (s: string, reps: number) => {
+    let best = Infinity;
+    for (let k = 0; k < 5; k++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < reps; i++) scan(cs, s);
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / reps);
+    }
+    return best;
+  };
+  time(small, 100);
+  time(big, 1);
+  const ratio = time(big, 2) / time(small, 300);
+  assert.ok(ratio < 2 * 1024 * 1.5, `time ratio ${ratio.toFixed(0)} for a size ratio of 1024`);
+});
+
+test('adversarial 64 KiB value: per-family sets keep the scan fast and exact', () => {
+  const cs = compileSet(patternRules);
+  const parts = ['{{', '${', '<', '(', "'", '--', '#', '/*', '%{', '../', '$(', '`', '|', ';', '&&', 'select ', 'union ', 'from ', 'or ', '1=1', ' ', 'a', '\n', '"', '}}', '%>', '<%', '#{', '=', '&'];
+  let x = 7;
+  let s = '';
+  while (s.length < 65536) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    s += parts[x % parts.length];
+  }
+  s = s.slice(0, 65536) + "' union select password from users--";
+  const t0 = Date.now();
+  const got = [...scan(cs, s)].sort((a, b) => a - b);
+  const ms = Date.now() - t0;
+  assert.deepEqual(got, scanEach(patternRules, s));
+  assert.ok(got.length > 0);
+  assert.ok(ms < 1500, `adversarial scan took ${ms} ms`);
+});

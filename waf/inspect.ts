@@ -1,0 +1,341 @@
+// The request inspector: limits, body parsing, normalization, built-in deny rules (RE2.Set automaton),
+// structural rules (ENCODING evidence, HPP, SANITY), exceptions, custom rules. Built once per worker.
+import { compileSet, scanBatch, type CompiledSet } from './automaton';
+import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult } from './body';
+import type { ConditionInput } from './conditions';
+import { checkHpp, type ParamRec } from './hpp';
+import { formatJsonPath, type PathSeg } from './jsonpath';
+import { decodeComponent, excerpt, normalize } from './normalize';
+import { effectiveSetting, type SecurityPlan } from './policy';
+import { decodedPath, headerValue, mediaTypeOf, parseCookies, splitPath } from './request';
+import { BUILTIN_RULES, ruleById } from './rules/index';
+import { compileExceptions, compileCustomRules, type CompiledCustom, type CompiledException, type ItemInfo } from './exceptions';
+import { countUrlEncoded, splitUrlEncoded } from './parsers/urlencoded';
+import {
+  EV, PARTS, levelRank, type Hit, type InspectContext, type InspectRequest, type LimitViolation,
+  type Mode, type Part, type Rule, type Verdict,
+} from './types';
+
+interface SetGroup {
+  generic: CompiledSet;
+  byHeader: Map<string, CompiledSet>;
+}
+interface PartRules {
+  value: SetGroup;
+  name: SetGroup;
+  evidence: Rule[];
+  checks: Rule[];
+  modes: Map<string, Mode>;
+}
+
+export interface Inspector {
+  readonly policy: SecurityPlan;
+  inspect(req: InspectRequest, ctx: InspectContext): Verdict;
+}
+
+const MAX_HITS = 32;
+
+function buildGroup(rules: Rule[]): SetGroup {
+  const generic = rules.filter((r) => !r.headers);
+  const byHeader = new Map<string, CompiledSet>();
+  const names = new Set<string>();
+  for (const r of rules) for (const h of r.headers ?? []) names.add(h);
+  for (const h of names) byHeader.set(h, compileSet([...generic, ...rules.filter((r) => r.headers?.includes(h))]));
+  return { generic: compileSet(generic), byHeader };
+}
+
+function buildPart(policy: SecurityPlan, part: Part): PartRules {
+  const modes = new Map<string, Mode>();
+  const active = BUILTIN_RULES.filter((r) => {
+    if (!r.parts.includes(part)) return false;
+    const eff = effectiveSetting(policy.denyRules, r.key, part);
+    modes.set(r.key, eff.mode);
+    return levelRank(r.level) <= levelRank(eff.level);
+  });
+  const pat = active.filter((r) => r.pattern !== '' && !r.evidence && !r.check);
+  const valueRules = pat.filter((r) => r.target !== 'name');
+  const nameRules = pat.filter((r) => (part === 'Header' ? r.target === 'name' || r.target === 'both' : r.target !== 'value'));
+  return {
+    value: buildGroup(valueRules),
+    name: buildGroup(nameRules),
+    evidence: active.filter((r) => r.evidence !== undefined),
+    checks: active.filter((r) => r.check !== undefined),
+    modes,
+  };
+}
+
+export function createInspector(policy: SecurityPlan): Inspector {
+  const parts = new Map<Part, PartRules>();
+  for (const p of PARTS) parts.set(p, buildPart(policy, p));
+  const exceptions = compileExceptions(policy.denyRules.exceptions);
+  const custom = compileCustomRules(policy.denyRules.custom);
+  const parser = compileParserPlan(policy.parser);
+  const lex = compileLimitExceptions(policy.limits);
+  const limits = policy.limits;
+  return {
+    policy,
+    inspect(req, ctx) {
+      return new Run(req, ctx, parts, exceptions, custom).go(parser, lex, limits);
+    },
+  };
+}
+
+class Run {
+  hits: Hit[] = [];
+  seen: Set<string> | null = null;
+  condCache: ConditionInput | null = null;
+  readonly cond = (): ConditionInput => {
+    if (!this.condCache) {
+      this.condCache = {
+        method: this.req.method,
+        path: decodedPath(this.req.path),
+        headers: this.req.headers,
+        remoteIP: this.ctx.remoteIP,
+        mediaType: mediaTypeOf(this.req.contentType ?? headerValue(this.req, 'content-type')),
+      };
+    }
+    return this.condCache;
+  };
+  /** items kept only when custom rules need them */
+  items: ItemInfo[] | null;
+
+  constructor(
+    readonly req: InspectRequest,
+    readonly ctx: InspectContext,
+    readonly parts: Map<Part, PartRules>,
+    readonly exceptions: CompiledException[],
+    readonly custom: CompiledCustom[],
+  ) {
+    this.items = custom.length > 0 ? [] : null;
+  }
+
+  go(parser: ReturnType<typeof compileParserPlan>, lex: ReturnType<typeof compileLimitExceptions>, limits: SecurityPlan['limits']): Verdict {
+    const req = this.req;
+    const violations: LimitViolation[] = [];
+    const on = !limits.unlimited;
+    if (on && limits.general.pathLength > 0 && req.path.length > limits.general.pathLength)
+      violations.push({ limit: 'general.pathLength', actual: req.path.length, max: limits.general.pathLength });
+    // query parameters
+    const qCount = countUrlEncoded(req.query);
+    const maxCount = on && limits.parameter.count > 0 ? limits.parameter.count : Infinity;
+    const query = splitUrlEncoded(req.query, Math.min(qCount, maxCount + 1));
+    // body
+    let body: BodyResult | null = null;
+    if (req.body && req.body.length > 0) {
+      const ct = req.contentType ?? headerValue(req, 'content-type') ?? parser.defaultContentType;
+      const kind = parser.select(mediaTypeOf(ct), this.cond);
+      body = parseBody(req.body, kind, ct, limits, lex, this.cond);
+      if (body.error) return { blocked: true, blockType: 'parser', hits: [], limitViolations: body.violations, parseError: body.error };
+      violations.push(...body.violations);
+    }
+    const bodyParams: BodyParam[] = body ? body.params : [];
+    const total = qCount + bodyParams.length;
+    if (on && total > maxCount) violations.push({ limit: 'parameter.count', actual: total, max: limits.parameter.count });
+    // parameter name/value lengths
+    const params: ParamRec[] = [];
+    for (const q of query) params.push(this.paramRec(q.rawName, q.rawValue, 'Query', true, false));
+    for (const b of bodyParams) params.push(this.paramRec(b.rawName, b.rawValue, 'Post', b.urlEncoded, b.isFile === true));
+    if (on) {
+      for (const p of params) {
+        const nl = limits.parameter.nameLength;
+        const vl = limits.parameter.valueLength;
+        const long = (nl > 0 && p.name.length > nl) || (vl > 0 && !p.isFile && p.value.length > vl);
+        if (!long || (!lex.empty && lex.param(p.name, p.source, this.cond))) continue;
+        if (nl > 0 && p.name.length > nl) violations.push({ limit: 'parameter.nameLength', actual: p.name.length, max: nl, name: p.name.slice(0, 64) });
+        if (vl > 0 && !p.isFile && p.value.length > vl) violations.push({ limit: 'parameter.valueLength', actual: p.value.length, max: vl, name: p.name.slice(0, 64) });
+      }
+    }
+    if (violations.length > 0 && limits.mode === 'Block')
+      return { blocked: true, blockType: 'limits', hits: [], limitViolations: violations, limitsMode: 'Block' };
+
+    this.scanPath();
+    this.scanParams(params);
+    this.scanHeaders();
+    if (body && body.json.length > 0) this.scanJson(body.json);
+    this.flush();
+    if (this.custom.length > 0) this.runCustom();
+    let blocked = false;
+    for (const h of this.hits) if (h.mode === 'Block') blocked = true;
+    const v: Verdict = { blocked, hits: this.hits, limitViolations: violations };
+    if (blocked) v.blockType = 'deny_rules';
+    if (violations.length > 0) v.limitsMode = limits.mode;
+    return v;
+  }
+
+  paramRec(rawName: string, rawValue: string, source: 'Query' | 'Post', urlEncoded: boolean, isFile: boolean): ParamRec {
+    return {
+      rawName,
+      rawValue,
+      name: urlEncoded ? decodeComponent(rawName, true) : rawName,
+      value: urlEncoded ? decodeComponent(rawValue, true) : rawValue,
+      source,
+      urlEncoded,
+      isFile,
+    };
+  }
+
+  // ------------------------------------------------------------ scanning
+
+  /** values queued per compiled set; scanned together in flush() */
+  batches: Map<CompiledSet, { values: string[]; infos: (() => ItemInfo)[]; parts: Part[] }> | null = null;
+
+  /** Normalize one string, report encoding evidence now and queue the value for its set. */
+  scanOne(part: Part, set: CompiledSet, raw: string, opts: { plusAsSpace?: boolean; urlEncoded?: boolean }, kind: 'name' | 'value', info: () => ItemInfo): void {
+    const pr = this.parts.get(part)!;
+    const norm = normalize(raw, opts);
+    if (norm.value.length > 0 && set.rules.length > 0) {
+      this.batches ??= new Map();
+      let b = this.batches.get(set);
+      if (!b) {
+        b = { values: [], infos: [], parts: [] };
+        this.batches.set(set, b);
+      }
+      b.values.push(norm.value);
+      b.infos.push(info);
+      b.parts.push(part);
+    }
+    let item: ItemInfo | null = null;
+    if (norm.evidence !== 0 && kind === 'value') {
+      for (const r of pr.evidence) {
+        if ((norm.evidence & EV[r.evidence!]) !== 0) {
+          item ??= info();
+          this.report(r, pr, item);
+        }
+      }
+    }
+    if (this.items && kind === 'value') this.items.push(item ?? info());
+  }
+
+  /** Scan all queued values: one pre-filter pass per set for a benign request. */
+  flush(): void {
+    if (!this.batches) return;
+    for (const [set, b] of this.batches) {
+      const r = scanBatch(set, b.values);
+      if (!r) continue;
+      for (let i = 0; i < r.length; i++) {
+        if (r[i].length === 0) continue;
+        const item = b.infos[i]();
+        const pr = this.parts.get(b.parts[i])!;
+        for (const id of r[i]) this.report(ruleById(id)!, pr, item);
+      }
+    }
+    this.batches = null;
+  }
+
+  report(rule: Rule, pr: PartRules, item: ItemInfo): void {
+    if (this.hits.length >= MAX_HITS) return;
+    for (const ex of this.exceptions) {
+      if (ex.keys && !ex.keys.has(rule.key)) continue;
+      if (!ex.match(item)) continue;
+      if (ex.cond && !ex.cond(this.cond())) continue;
+      return;
+    }
+    const dedupe = `${rule.id}|${item.part}|${item.name}`;
+    this.seen ??= new Set();
+    if (this.seen.has(dedupe)) return;
+    this.seen.add(dedupe);
+    this.hits.push({
+      ruleId: rule.id,
+      key: rule.key,
+      level: rule.level,
+      part: item.part,
+      name: item.name,
+      excerpt: excerpt(item.kind === 'name' ? item.name : item.value),
+      mode: pr.modes.get(rule.key) ?? 'Block',
+    });
+  }
+
+  scanPath(): void {
+    const raw = this.req.path;
+    const path = this.parts.get('Path')!;
+    const base = (): ItemInfo => ({ part: 'Path', kind: 'value', name: '', value: decodedPath(raw), path: decodedPath(raw) });
+    this.scanOne('Path', path.value.generic, raw, { urlEncoded: true }, 'value', base);
+    const seg = this.parts.get('PathSegment')!;
+    const segs = splitPath(raw);
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i];
+      if (s.length === 0) continue;
+      const info = (): ItemInfo => ({ part: 'PathSegment', kind: 'value', name: String(i), value: decodeComponent(s, false), segIndex: i, path: decodedPath(raw) });
+      this.scanOne('PathSegment', seg.value.generic, s, { urlEncoded: true }, 'value', info);
+      if (s.includes(';')) for (const r of seg.checks) if (r.check === 'segment-params') this.report(r, seg, info());
+    }
+  }
+
+  scanParams(params: ParamRec[]): void {
+    const pr = this.parts.get('Parameter')!;
+    for (const p of params) {
+      const info = (kind: 'name' | 'value') => (): ItemInfo => ({
+        part: 'Parameter', kind, name: p.name, value: p.value, source: p.source, paramName: p.name, paramValue: p.value,
+      });
+      const opts = { plusAsSpace: p.urlEncoded, urlEncoded: p.urlEncoded };
+      if (p.rawName.length > 0) this.scanOne('Parameter', pr.name.generic, p.rawName, opts, 'name', info('name'));
+      if (p.rawValue.length > 0) this.scanOne('Parameter', pr.value.generic, p.rawValue, p.isFile ? {} : opts, 'value', info('value'));
+      else if (this.items) this.items.push(info('value')());
+      this.nameChecks(pr, p.name, info('name'), p.rawName.length === 0 && p.rawValue.length > 0);
+    }
+    if (params.length > 1) {
+      for (const h of checkHpp(params, pr.checks)) {
+        const info = (): ItemInfo => ({ part: 'Parameter', kind: 'value', name: h.name, value: h.values, paramName: h.name, paramValue: h.values });
+        if (h.rule) this.report(h.rule, pr, info());
+        // split attacks: scan the values as an application that joins them would see them
+        if (h.joined !== undefined) this.scanOne('Parameter', pr.value.generic, h.joined, { urlEncoded: false }, 'value', info);
+      }
+    }
+  }
+
+  nameChecks(pr: PartRules, name: string, info: () => ItemInfo, empty: boolean): void {
+    if (pr.checks.length === 0) return;
+    for (const r of pr.checks) {
+      if ((r.check === 'very-long-name' && name.length > 1024) || (r.check === 'long-name' && name.length > 256) || (r.check === 'empty-name' && empty))
+        this.report(r, pr, info());
+    }
+  }
+
+  scanHeaders(): void {
+    const pr = this.parts.get('Header')!;
+    const hasNameRules = pr.name.generic.rules.length > 0;
+    for (const [n, v] of this.req.headers) {
+      if (n === 'cookie') continue;
+      const info = (kind: 'name' | 'value') => (): ItemInfo => ({ part: 'Header', kind, name: n, value: v, headerName: n });
+      if (hasNameRules) this.scanOne('Header', pr.name.generic, n, {}, 'name', info('name'));
+      const set = pr.value.byHeader.get(n) ?? pr.value.generic;
+      this.scanOne('Header', set, v, {}, 'value', info('value'));
+      this.nameChecks(pr, n, info('name'), false);
+    }
+    const cookies = this.req.cookies ?? parseCookies(this.req.headers);
+    for (const [cn, cv] of cookies) {
+      const name = `cookie:${cn}`;
+      const info = (kind: 'name' | 'value') => (): ItemInfo => ({ part: 'Header', kind, name, value: cv, headerName: 'cookie', cookieName: cn });
+      if (cv.length > 0) this.scanOne('Header', pr.value.byHeader.get(name) ?? pr.value.generic, cv, {}, 'value', info('value'));
+      if (cn.length > 0) this.scanOne('Header', pr.name.generic, cn, {}, 'name', info('name'));
+    }
+  }
+
+  scanJson(items: { path: PathSeg[]; kind: 'key' | 'value'; value: string }[]): void {
+    const pr = this.parts.get('JSON')!;
+    for (const it of items) {
+      const info = (): ItemInfo => ({
+        part: 'JSON', kind: it.kind === 'key' ? 'name' : 'value', name: formatJsonPath(it.path), value: it.value, jsonPath: it.path, jsonKind: it.kind,
+      });
+      if (it.kind === 'key') {
+        this.scanOne('JSON', pr.name.generic, it.value, {}, 'name', info);
+        this.nameChecks(pr, it.value, info, false);
+        if (this.items) this.items.push(info());
+      } else this.scanOne('JSON', pr.value.generic, it.value, {}, 'value', info);
+    }
+  }
+
+  runCustom(): void {
+    const items = this.items ?? [];
+    const path = decodedPath(this.req.path);
+    for (const c of this.custom) {
+      if (c.cond && !c.cond(this.cond())) continue;
+      const hit = c.match(items, this.req.headers, path);
+      if (!hit) continue;
+      if (this.hits.length >= MAX_HITS) return;
+      this.hits.push({
+        ruleId: c.id, key: c.ruleKey, level: 'Custom', part: hit.part, name: hit.name, excerpt: excerpt(hit.value), mode: c.mode,
+      });
+    }
+  }
+}
