@@ -6,6 +6,7 @@ import { Diagnostics, type LoadedObject } from './diagnostics';
 import { resolveGateways, type GatewayModel } from './gateways';
 import type { BackendPlan, ConfigError, ObjectStatus, Plan, PlanListener, PlanPort } from './plan';
 import { sortEntries } from './precedence';
+import { compileSecurity } from './security';
 import { Store } from './store';
 import { validateObjects } from './validate';
 
@@ -28,6 +29,7 @@ export function compileObjects(objs: LoadedObject[], opts?: Partial<CompileOptio
   const resolver = new BackendResolver(ctx);
   attachRoutes(ctx, gateways, resolver);
   const ports = buildPorts(gateways, options.bindAddress);
+  const security = compileSecurity(ctx, valid, ports);
   listenerStatuses(ctx, gateways);
   if (!gateways.some((g) => g.served && g.listeners.some((l) => l.programmed)) && diag.errors.length === 0) {
     diag.add({ file: sorted[0]?.source.file ?? '', line: 0, object: '', path: '', message: 'no Gateway listener is served: nothing will listen', severity: 'warning' });
@@ -43,7 +45,7 @@ export function compileObjects(objs: LoadedObject[], opts?: Partial<CompileOptio
     createdAt: new Date().toISOString(),
     ports,
     backends: usedBackends(ports, resolver.backends),
-    security: {},
+    security,
     statuses,
     warnings,
   };

@@ -6,11 +6,13 @@ import { compileObjects, loadAndCompile, loadFromStrings, zeroConfigManifests, f
 import { formatError } from '../config/plan';
 import { ConfigRejected, Supervisor } from './supervisor';
 import { loadUws } from './uws-native';
+import { writeTestPki } from '../tls/certs';
 
 const USAGE = `usage:
   portcullis run --config PATH [--config PATH ...] [options]
   portcullis run --upstream URL [--listen HOST:PORT] [options]
   portcullis check --config PATH [--config PATH ...]
+  portcullis certs --out DIR [--hosts a.example.com,b.example.com] [--namespace NS]
 options:
   --workers N            worker threads (default: available parallelism)
   --admin HOST:PORT      admin listener (default 127.0.0.1:19000; "off" to disable)
@@ -29,8 +31,25 @@ export function parseHostPort(s: string, what: string): { host: string; port: nu
 
 class UsageError extends Error {}
 
+/** `portcullis certs`: a test/example PKI (PEM files, Secret and ConfigMap manifests) written to --out. */
+function certsCommand(argv: string[]): number {
+  let v;
+  try {
+    v = parseArgs({ args: argv, options: { out: { type: 'string' }, hosts: { type: 'string' }, namespace: { type: 'string' } }, strict: true }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!v.out) { process.stderr.write(`certs needs --out DIR\n${USAGE}`); return 2; }
+  const hosts = (v.hosts ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const files = writeTestPki(v.out, { hosts, namespace: v.namespace });
+  process.stdout.write(`wrote ${files.length} files to ${v.out}: ${files.join(', ')}\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number | undefined> {
   const cmd = argv[0];
+  if (cmd === 'certs') return certsCommand(argv.slice(1));
   let args;
   try {
     args = parseArgs({

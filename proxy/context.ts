@@ -6,6 +6,9 @@ import { getHeader, getJoinedHeader, isValidRequestId } from './http-util';
 import type { RouteRequest } from './router';
 import type { Runtime } from './runtime';
 import { localBody } from './local-response';
+import type { ConditionInput } from '../waf/conditions';
+import type { AddContext, RewriteReport } from '../waf/header-rewrites';
+import { mediaTypeOf } from '../waf/request';
 
 export class RequestCtx implements RouteRequest {
   readonly start = performance.now();
@@ -26,6 +29,19 @@ export class RequestCtx implements RouteRequest {
   bytesOut = 0;
   bytesIn = 0;
   attempts = 0;
+  /** client address (connection IP for now; GatewayParameters remoteIP derivation later) */
+  clientIP: string;
+  /** the route's content-security runtime, when secured */
+  sec: import('./runtime').SecurityRuntime | null = null;
+  /** request body already taken from the client by an earlier phase (buffered for inspection, or a stream) */
+  body: Buffer | import('node:stream').Readable | undefined = undefined;
+  /** general.bodySize for streamed bodies (0 = none) */
+  bodyLimit = 0;
+  /** block type when the WAF refused the request */
+  blocked = '';
+  /** header rewrite details (Integration / LogOnly modes), logged */
+  rewrites: { request?: RewriteReport; response?: RewriteReport } | null = null;
+  private cond: ConditionInput | null = null;
   /** request body copies for RequestMirror targets */
   mirrorBodies: import('node:stream').PassThrough[] = [];
   /** short machine-readable reason for gateway-generated responses, logged */
@@ -37,12 +53,41 @@ export class RequestCtx implements RouteRequest {
   constructor(readonly rt: Runtime, readonly ex: Exchange) {
     this.method = ex.method;
     this.query = ex.query;
+    this.clientIP = ex.remoteAddress;
     const given = getHeader(ex.headers, 'x-request-id');
     this.id = given !== undefined && isValidRequestId(given) ? given : randomUUID();
   }
 
   header(lowerName: string): string | undefined {
     return getJoinedHeader(this.ex.headers, lowerName);
+  }
+
+  /** requestConditions input for policies (built once, on first use) */
+  conditionInput(): ConditionInput {
+    if (!this.cond) {
+      const h = this.ex.headers;
+      const pairs: [string, string][] = [];
+      for (let i = 0; i < h.length; i += 2) pairs.push([h[i], h[i + 1]]);
+      this.cond = { method: this.method, path: this.path, headers: pairs, remoteIP: this.clientIP, mediaType: mediaTypeOf(getHeader(h, 'content-type')) };
+    }
+    return this.cond;
+  }
+
+  private addContext(): AddContext {
+    return { requestId: this.id, remoteIP: this.clientIP, startTime: new Date(Date.now() - (performance.now() - this.start)).toISOString(), header: (n) => this.header(n) };
+  }
+
+  /** HeaderRewrites on the upstream request headers; what changed is logged in Integration / LogOnly mode. */
+  rewriteRequest(h: string[]): string[] {
+    const r = this.sec!.rewriter.request(h, this.conditionInput(), this.addContext());
+    if (r.report && this.sec!.rewriter.mode !== 'Production') this.rewrites = { ...(this.rewrites ?? {}), request: r.report };
+    return r.headers;
+  }
+
+  rewriteResponse(h: string[]): string[] {
+    const r = this.sec!.rewriter.response(h, this.ex.scheme, this.conditionInput(), this.addContext());
+    if (r.report && this.sec!.rewriter.mode !== 'Production') this.rewrites = { ...(this.rewrites ?? {}), response: r.report };
+    return r.headers;
   }
 
   onCleanup(fn: () => void): void {

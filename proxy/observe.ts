@@ -5,6 +5,16 @@ import pino from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestCtx } from './context';
 import type { Observer } from './runtime';
+import type { Verdict } from '../waf/types';
+
+/** Names whose values are secrets: their excerpts are never logged. */
+const SECRET_NAME_PARTS = ['pass', 'secret', 'token', 'auth', 'session', 'key', 'credential', 'cookie:'];
+
+function redact(name: string, excerpt: string): string {
+  const n = name.toLowerCase();
+  for (const p of SECRET_NAME_PARTS) if (n.includes(p)) return '[redacted]';
+  return excerpt;
+}
 
 export function createAccessLogger(): pino.Logger {
   return pino({
@@ -28,6 +38,14 @@ export class WorkerMetrics {
   });
   readonly active = new Gauge({
     name: 'portcullis_http_requests_active', help: 'Requests in flight', registers: [this.registry],
+  });
+  readonly threatsBlocked = new Counter({
+    name: 'microgateway_http_downstream_rq_threats_blocked_total', help: 'Requests blocked by deny rules, limits or parser errors',
+    labelNames: ['block_type', 'block_subtype', 'route'] as const, registers: [this.registry],
+  });
+  readonly threatsLogged = new Counter({
+    name: 'microgateway_http_downstream_rq_threats_logged_total', help: 'Threats detected in LogOnly mode (forwarded)',
+    labelNames: ['block_type', 'block_subtype', 'route'] as const, registers: [this.registry],
   });
   readonly upstreamFailures = new Counter({
     name: 'portcullis_upstream_failures_total', help: 'Upstream connect failures, resets and timeouts',
@@ -74,7 +92,44 @@ export class WorkerObserver implements Observer {
         listener: ctx.listener?.id, route: ctx.rule?.id, worker: this.workerId,
         upstream: ctx.endpoint ? { address: `${ctx.endpoint.host}:${ctx.endpoint.port}`, backend: ctx.backend?.name, attempts: ctx.attempts } : undefined,
         detail: ctx.detail || undefined,
+        policy: ctx.sec?.key,
       },
+      airlock: ctx.blocked || ctx.rewrites ? {
+        summary: { action: ctx.blocked ? 'blocked' : 'allowed' },
+        actions: { ...(ctx.blocked ? { block: { block_type: ctx.blocked } } : {}), ...(ctx.rewrites ? { header_rewrites: ctx.rewrites } : {}) },
+      } : undefined,
+    });
+  }
+
+  /** One security entry per inspected request with findings; metrics per finding. */
+  security(ctx: RequestCtx, v: Verdict): void {
+    const route = ctx.rule?.id ?? 'none';
+    const m = this.m;
+    const matches = v.hits.map((hit) => {
+      const counter = hit.mode === 'Block' && v.blocked ? m.threatsBlocked : m.threatsLogged;
+      counter.inc({ block_type: 'deny_rules', block_subtype: hit.key, route });
+      return { rule_key: hit.key, rule_id: hit.ruleId, level: hit.level, part: hit.part, name: hit.name,
+        excerpt: redact(hit.name, hit.excerpt), threat_handling_mode: hit.mode };
+    });
+    for (const lv of v.limitViolations) {
+      (v.limitsMode === 'LogOnly' || !v.blocked ? m.threatsLogged : m.threatsBlocked).inc({ block_type: 'limits', block_subtype: lv.limit, route });
+    }
+    if (v.parseError) m.threatsBlocked.inc({ block_type: 'parser', block_subtype: 'parse_error', route });
+    this.log.warn({
+      'ecs.version': '8.11.0',
+      'log.logger': 'security',
+      event: { kind: 'alert', category: ['intrusion_detection', 'web'], dataset: 'portcullis.security', outcome: v.blocked ? 'failure' : 'success' },
+      http: { request: { id: ctx.id, method: ctx.method } },
+      url: { path: ctx.path || ctx.ex.rawPath, domain: ctx.host },
+      source: { ip: ctx.clientIP },
+      airlock: {
+        summary: { action: v.blocked ? 'blocked' : 'log_only' },
+        actions: v.blocked ? { block: { block_type: v.blockType, details: v.parseError } } : { log_only: true },
+        matches: matches.length > 0 ? matches : undefined,
+        limits: v.limitViolations.length > 0 ? v.limitViolations : undefined,
+        parser: v.parseError ? { error: v.parseError } : undefined,
+      },
+      portcullis: { listener: ctx.listener?.id, route: ctx.rule?.id, policy: ctx.sec?.key },
     });
   }
 

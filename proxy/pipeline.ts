@@ -10,6 +10,7 @@ import { applyRequestFilters } from './phases/request-filters';
 import { chooseBackend } from './phases/backend';
 import { forward } from './phases/forward';
 import { forwardWebSocket } from './websocket';
+import { inspect } from './phases/inspect';
 
 export function handleExchange(rt: Runtime, ex: Exchange): void {
   const ctx = new RequestCtx(rt, ex);
@@ -18,8 +19,18 @@ export function handleExchange(rt: Runtime, ex: Exchange): void {
   if (!checkFraming(ctx)) return;       // Content-Length / Transfer-Encoding / Host sanity (400 + close)
   if (!parseTarget(ctx)) return;        // Host and path: syntax, normalization
   if (!route(ctx)) return;              // listener selection + HTTPRoute match (404)
-  if (!applyRequestFilters(ctx)) return; // redirect, CORS preflight, header modifiers, URL rewrite, mirrors
+  const key = ctx.rule!.security;
+  if (key !== null && !ctx.rule!.fixedStatus) {
+    ctx.sec = rt.security.get(key) ?? null;
+    if (ctx.sec) { inspect(ctx, proceed); return; } // WAF: limits, body parsing, deny rules (400)
+  }
+  proceed(ctx);
+}
+
+function proceed(ctx: RequestCtx): void {
+  if (!applyRequestFilters(ctx)) return; // redirect, CORS preflight, header rewrites + modifiers, URL rewrite, mirrors
   if (!chooseBackend(ctx)) return;      // weighted backendRefs, endpoints (500 / 503)
-  if (ex.upgrade) forwardWebSocket(ctx, ex.upgrade); // WebSocket: upstream first, then upgrade the client
+  const up = ctx.ex.upgrade;
+  if (up) forwardWebSocket(ctx, up);    // WebSocket: upstream first, then upgrade the client
   else forward(ctx);                    // upstream with timeouts and retries, response filters, streaming
 }

@@ -6,11 +6,23 @@ import type { RequestCtx } from './context';
 import { CorsPolicy } from './filters/cors';
 import { PortRouter } from './router';
 import type { UpstreamPools } from './upstream';
+import { createInspector, type Inspector } from '../waf/inspect';
+import { HeaderRewriter } from '../waf/header-rewrites';
+import type { RouteSecurityPlan } from '../waf/route-security';
+import type { Verdict } from '../waf/types';
+
+/** A secured route's WAF, built once per plan in each worker. */
+export interface SecurityRuntime {
+  key: string;
+  inspector: Inspector;
+  rewriter: HeaderRewriter;
+}
 
 export interface Observer {
   requestStarted(): void;
   requestFinished(ctx: RequestCtx): void;
   upstreamFailure?(ctx: RequestCtx, kind: string): void;
+  security?(ctx: RequestCtx, v: Verdict): void;
 }
 
 export interface RuleState {
@@ -30,6 +42,7 @@ export class Runtime {
   readonly backends = new Map<string, BackendState>();
   /** ports that validate client certificates (their requests carry X-Forwarded-Client-Cert) */
   readonly mtlsPorts = new Set<number>();
+  readonly security = new Map<string, SecurityRuntime>();
   inflight = 0;
   /** set while the worker drains: responses then ask clients to close */
   draining = false;
@@ -47,6 +60,10 @@ export class Runtime {
           });
         }
       }
+    }
+    for (const key in plan.security) {
+      const p = plan.security[key] as RouteSecurityPlan;
+      this.security.set(key, { key, inspector: createInspector(p), rewriter: new HeaderRewriter(p.headerRewrites) });
     }
     for (const id in plan.backends) {
       const b = plan.backends[id];

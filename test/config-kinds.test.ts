@@ -230,9 +230,9 @@ test('GatewayParameters: features, defaults, exclusive choices; spec.kubernetes 
 });
 
 test('unknown kinds are kept as warnings with an Unsupported status; unknown versions of known kinds are errors', () => {
-  const r = check('apiVersion: microgateway.airlock.com/v1alpha1\nkind: DenyRules\nmetadata: {name: d}\nspec: {anything: goes}\n---\napiVersion: gateway.networking.k8s.io/v2\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {}\n');
+  const r = check('apiVersion: microgateway.airlock.com/v1alpha1\nkind: AccessControlPolicy\nmetadata: {name: d}\nspec: {anything: goes}\n---\napiVersion: gateway.networking.k8s.io/v2\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {}\n');
   assert.deepEqual(r.errors, ['apiVersion: unsupported version of HTTPRoute: use gateway.networking.k8s.io/v1 or gateway.networking.k8s.io/v1beta1']);
-  assert.ok(r.warnings.includes('kind: kind DenyRules (microgateway.airlock.com/v1alpha1) is not supported yet; the object is ignored'));
-  const st = r.r.statuses.find((s) => s.key.kind === 'DenyRules');
-  assert.deepEqual(st?.conditions, [{ type: 'Accepted', status: 'False', reason: 'Unsupported', message: 'kind DenyRules is not supported yet' }]);
+  assert.ok(r.warnings.includes('kind: kind AccessControlPolicy (microgateway.airlock.com/v1alpha1) is not supported yet; the object is ignored'));
+  const st = r.r.statuses.find((s) => s.key.kind === 'AccessControlPolicy');
+  assert.deepEqual(st?.conditions, [{ type: 'Accepted', status: 'False', reason: 'Unsupported', message: 'kind AccessControlPolicy is not supported yet' }]);
 });

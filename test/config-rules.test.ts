@@ -85,7 +85,7 @@ test('rule ids use the rule name or index; matches keep method, headers (lower-c
     { name: 'api', matches: [{ path: { value: '/api' }, method: 'POST', headers: [{ name: 'X-Ver', value: '2' }], queryParams: [{ type: 'RegularExpression', name: 'Q', value: 'a|b' }] }], backendRefs: S },
     { backendRefs: S },
   ]);
-  assert.deepEqual(rules.map((x) => [x.id, x.routeKey, x.ruleName, x.security]), [['default/r/api', 'default/r', 'api', null], ['default/r/1', 'default/r', undefined, null]]);
+  assert.deepEqual(rules.map((x) => [x.id, x.routeKey, x.ruleName, x.security]), [['default/r/api', 'default/r', 'api', 'default'], ['default/r/1', 'default/r', undefined, 'default']]);
   const e = r.plan!.ports[0].listeners[0].entries.find((x) => x.rule === 0)!;
   assert.deepEqual({ method: e.method, headers: e.headers, queryParams: e.queryParams }, {
     method: 'POST', headers: [{ type: 'Exact', name: 'x-ver', value: '2' }], queryParams: [{ type: 'RegularExpression', name: 'Q', value: 'a|b' }],

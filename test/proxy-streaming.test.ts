@@ -46,7 +46,12 @@ before(async () => {
   const dir = tempConfig({
     'all.yaml': yamlDocs(gatewayClass(), gateway('gw', [{ name: 'http', port }]),
       ...service('origin', 80, [(origin.address() as AddressInfo).port]),
-      httpRoute('r', { rules: [{ backendRefs: [{ name: 'origin', port: 80 }] }] })),
+      httpRoute('r', { rules: [{ backendRefs: [{ name: 'origin', port: 80 }] }] }),
+      // secured, with general.bodySize lifted (0 = unlimited): streamed bodies are counted, not buffered
+      { apiVersion: 'microgateway.airlock.com/v1alpha1', kind: 'ContentSecurityPolicy', metadata: { name: 'csp', namespace: 'default' },
+        spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' }], secured: { limitsRef: { name: 'big' } } } },
+      { apiVersion: 'microgateway.airlock.com/v1alpha1', kind: 'Limits', metadata: { name: 'big', namespace: 'default' },
+        spec: { request: { limited: { general: { bodySize: 0 } } } } }),
   });
   engine = await startEngine(['--config', dir], { workers: 1 });
 });
@@ -89,7 +94,7 @@ test('1 GiB upload (chunked) streams through with bounded memory', async (t) => 
   const base = rssOf(pid);
   const { result, peak } = await sampleWhile(pid, new Promise<string>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/up', method: 'POST', agent: false,
-      headers: { host: 'example.com', 'transfer-encoding': 'chunked' } }, (res) => {
+      headers: { host: 'example.com', 'transfer-encoding': 'chunked', 'content-type': 'application/octet-stream' } }, (res) => {
       let body = '';
       res.on('data', (c) => { body += c; });
       res.on('end', () => resolve(body));

@@ -1,7 +1,7 @@
 // The request inspector: limits, body parsing, normalization, built-in deny rules (RE2.Set automaton),
 // structural rules (ENCODING evidence, HPP, SANITY), exceptions, custom rules. Built once per worker.
 import { compileSet, scanBatch, type CompiledSet } from './automaton';
-import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult } from './body';
+import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult, type ParserKind } from './body';
 import type { ConditionInput } from './conditions';
 import { checkHpp, type ParamRec } from './hpp';
 import { formatJsonPath, type PathSeg } from './jsonpath';
@@ -28,9 +28,20 @@ interface PartRules {
   modes: Map<string, Mode>;
 }
 
+export interface BodyPlan {
+  /** the parser the body will get ('none': not inspected, only counted against general.bodySize) */
+  kind: ParserKind;
+  /** bytes allowed for this kind of body (0 = no limit) */
+  maxBytes: number;
+  /** whether the body must be buffered for inspection */
+  buffer: boolean;
+}
+
 export interface Inspector {
   readonly policy: SecurityPlan;
   inspect(req: InspectRequest, ctx: InspectContext): Verdict;
+  /** Decide, from the headers alone, how a request body is handled (call before reading it). */
+  bodyPlan(req: InspectRequest, ctx: InspectContext): BodyPlan;
 }
 
 const MAX_HITS = 32;
@@ -76,6 +87,15 @@ export function createInspector(policy: SecurityPlan): Inspector {
     policy,
     inspect(req, ctx) {
       return new Run(req, ctx, parts, exceptions, custom).go(parser, lex, limits);
+    },
+    bodyPlan(req, ctx) {
+      const ct = req.contentType ?? headerValue(req, 'content-type') ?? parser.defaultContentType;
+      const run = new Run(req, ctx, parts, exceptions, custom);
+      const kind = parser.select(mediaTypeOf(ct), run.cond);
+      const on = !limits.unlimited;
+      const max = !on ? 0 : kind === 'json' ? limits.json.bodySize : kind === 'form' ? limits.parameter.bodySize
+        : kind === 'multipart' ? limits.multipart.bodySize : limits.general.bodySize;
+      return { kind, maxBytes: max, buffer: kind !== 'none' };
     },
   };
 }

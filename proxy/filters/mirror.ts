@@ -23,11 +23,14 @@ export function startMirrors(ctx: RequestCtx, mirrors: { chooser: WeightedChoose
     const b = ctx.rt.backends.get(choice.backend);
     const ep = b?.ring.pick(Date.now());
     if (!b || !ep) continue;
-    let body: PassThrough | null = null;
-    if (ctx.ex.bodyLength !== 0) {
-      body = new PassThrough();
-      body.on('error', () => {});
-      ctx.mirrorBodies.push(body);
+    let body: PassThrough | Buffer | null = null;
+    if (ctx.body instanceof Buffer) {
+      body = ctx.body;
+    } else if (ctx.ex.bodyLength !== 0 && ctx.body === undefined) {
+      const copy = new PassThrough();
+      copy.on('error', () => {});
+      ctx.mirrorBodies.push(copy);
+      body = copy;
     }
     try {
       ctx.rt.upstream.send(b.plan, ep, {

@@ -40,7 +40,12 @@ class Forwarder implements UpstreamHandler {
     const ex = ctx.ex;
     if (rule.requestTimeoutMs > 0) this.requestTimer = setTimeout(() => this.onRequestTimeout(), rule.requestTimeoutMs);
     ctx.onCleanup(() => this.cleanup());
-    if (ex.bodyLength === 0) {
+    if (ctx.body !== undefined) {
+      // taken by an earlier phase: buffered (replayable) or a stream
+      this.body = ctx.body;
+      this.replayable = ctx.body instanceof Buffer;
+      this.attempt();
+    } else if (ex.bodyLength === 0) {
       this.attempt();
     } else if (rule.retry && ex.bodyLength > 0 && ex.bodyLength <= REPLAY_BUFFER_MAX) {
       const parts: Buffer[] = [];
@@ -58,8 +63,19 @@ class Forwarder implements UpstreamHandler {
       this.replayable = false;
       const rs = new Readable({ read: () => ex.resumeBody() });
       rs.on('error', () => {});
+      const limit = ctx.bodyLimit;
       ex.readBody((chunk, last) => {
+        if (ctx.finished) return;
         ctx.bytesIn += chunk.length;
+        if (limit > 0 && ctx.bytesIn > limit) {
+          // general.bodySize of the content-security policy, for bodies that are streamed, not parsed
+          ctx.rt.observer.security?.(ctx, { blocked: true, blockType: 'limits', hits: [], limitsMode: 'Block',
+            limitViolations: [{ limit: 'general.bodySize', actual: ctx.bytesIn, max: limit }] });
+          ctx.blocked = 'limits';
+          rs.destroy();
+          ctx.reply(400, 'request blocked (limits)', undefined, true);
+          return;
+        }
         if (ctx.mirrorBodies.length > 0) feedMirrors(ctx.mirrorBodies, chunk);
         if (chunk.length > 0 && !rs.push(chunk)) ex.pauseBody();
         if (last) {
@@ -114,6 +130,7 @@ class Forwarder implements UpstreamHandler {
     for (let i = 0; i < h.length; i += 2) {
       if (h[i] === 'x-request-id') { h.splice(i, 2); i -= 2; }
     }
+    if (ctx.sec) h = ctx.rewriteResponse(h);
     h.push('x-request-id', ctx.id);
     if (rule.responseHeaders) h = applyHeaderModifier(h, rule.responseHeaders);
     const cors = ctx.rt.rules.get(rule)!.cors;

@@ -66,7 +66,8 @@ export function applyRequestFilters(ctx: RequestCtx): boolean {
     if (id.present) out.push('x-forwarded-client-cert', xfcc(id));
     out.push('x-client-cert-verified', verifiedHeader(id));
   }
-  ctx.upstreamHeaders = rule.requestHeaders ? applyHeaderModifier(out, rule.requestHeaders) : out;
+  const filtered = ctx.sec ? ctx.rewriteRequest(out) : out; // HeaderRewrites (allow-list, removals, additions)
+  ctx.upstreamHeaders = rule.requestHeaders ? applyHeaderModifier(filtered, rule.requestHeaders) : filtered;
 
   const path = rule.rewrite?.path ? modifyPath(ctx.path, rule.rewrite.path) : ctx.path;
   ctx.upstreamPath = ctx.query ? `${path}?${ctx.query}` : path;

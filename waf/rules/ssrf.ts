@@ -1,8 +1,10 @@
 // SSRF: server-side request forgery (internal addresses, cloud metadata, dangerous URL schemes).
-import { family, VALUES } from './util';
+import { family, PARAMS } from './util';
 
 const f = family('SSRF', 115000);
-const P = [...VALUES, 'PathSegment' as const];
+// Parameters, JSON and path segments: the values a server may fetch. Not headers: Host, Origin and Referer
+// legitimately name local or internal addresses (development, health checks, direct-IP access).
+const P = [...PARAMS, 'PathSegment' as const];
 const add = (l: 'Basic' | 'Standard' | 'Strict', p: string, d: string, lits?: string[]) =>
   f.add(l, P, p, d, lits ? { literals: lits } : {});
 const INTERNAL = String.raw`(localhost|localhost\.localdomain|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|127\.\d+|0\.0\.0\.0|0+(\.0+){0,3}|0x7f[0-9a-f.x]*|2130706433|017700000001|0177\.[0-7.]+|\[[0:]*:0*1?\]|\[::ffff:[0-9a-f.:]+\]|\[0*:0*:0*:0*:0*:0*:0*:0*1?\]|10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|\[?f[cd][0-9a-f]{2}:[0-9a-f:]*\]?|\[?fe80:[0-9a-f:%\w]*\]?|[\w.-]*\.(internal|local|localdomain|intranet|corp|lan|home\.arpa)|[\w.-]*localtest\.me|[\w.-]+\.(nip|xip|sslip)\.io|\d{8,10}|0x[0-9a-f]{8})`;
