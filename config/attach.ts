@@ -109,7 +109,7 @@ export function attachRoutes(ctx: CompileContext, gateways: GatewayModel[], reso
     const compileFor = (gw: GatewayModel): CompiledRoute => {
       let c = compiled.get(gw);
       if (!c) {
-        c = compileRoute(ctx, route, gw.features, resolver);
+        c = compileRoute(ctx, route, gw.features, resolver.forGateway(gw));
         compiled.set(gw, c);
       }
       return c;

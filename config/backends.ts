@@ -8,7 +8,14 @@
 // Decisions: a backendRef port that the Service does not declare is BackendNotFound; a disallowed
 // ExternalName Service is RefNotPermitted; appProtocols other than (unset), http,
 // kubernetes.io/http, kubernetes.io/h2c and kubernetes.io/ws are UnsupportedProtocol.
+//
+// TLS: a BackendTLSPolicy on the Service (port) fills BackendPlan.tls (see backend-tls.ts). The plan depends
+// on the Gateway (its client certificate and insecureTLSAllowed), so routes are resolved through
+// `forGateway(gw)`; backends whose TLS differs per Gateway get distinct ids (`ns/svc:port|tls=<gw>`).
+// An unusable policy turns the choice invalid (500): never a silent plain-text fallback.
+import { backendTlsPolicies } from './backend-tls';
 import type { CompileContext } from './context';
+import type { GatewayModel } from './gateways';
 import { GATEWAY_GROUP, type EndpointSlice, type ServicePort } from './kinds';
 import type { BackendChoice, BackendPlan, Endpoint, FeatureFlags } from './plan';
 import type { ValidObject } from './validate';
@@ -43,7 +50,16 @@ const PROTOCOLS: Record<string, BackendPlan['protocol']> = {
 export class BackendResolver {
   readonly backends: Record<string, BackendPlan> = {};
 
+  private gateway?: GatewayModel;
+
   constructor(private readonly ctx: CompileContext) {}
+
+  /** A view of this resolver (same backends) for the routes of one Gateway. */
+  forGateway(gw: GatewayModel): BackendResolver {
+    const view = Object.create(this) as BackendResolver;
+    view.gateway = gw;
+    return view;
+  }
 
   /** Resolve a backendRef of an HTTPRoute in `routeNs` for a Gateway with `features`. */
   resolve(routeNs: string, ref: BackendRefLike, features: FeatureFlags): ResolvedBackend {
@@ -88,8 +104,15 @@ export class BackendResolver {
     } else {
       endpoints = [{ host: `${ref.name}.${ns}.svc.${this.ctx.opts.clusterDomain}`, port: sp?.port ?? port }];
     }
-    const id = `${label}:${port}`;
-    if (!this.backends[id]) this.backends[id] = { id, name: id, protocol, endpoints };
+    const name = `${label}:${port}`;
+    const t = backendTlsPolicies(this.ctx).forBackend(ns, ref.name, sp?.name, this.gateway);
+    if (t.invalid) return { choice: { weight, backend: null, invalidStatus: 500, invalidReason: t.invalid } };
+    if (t.tls && protocol === 'h2c') {
+      return { choice: { weight, backend: null, invalidStatus: 500, invalidReason: `Service ${label} port ${port} is h2c (cleartext HTTP/2) but a BackendTLSPolicy asks for TLS` } };
+    }
+    let id = name;
+    if (t.tls?.clientCert && this.gateway) id = `${name}|tls=${this.gateway.key}`;
+    if (!this.backends[id]) this.backends[id] = { id, name, protocol, endpoints, ...(t.tls ? { tls: t.tls } : {}) };
     return { choice: { weight, backend: id } };
   }
 }

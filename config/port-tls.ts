@@ -5,7 +5,8 @@
 //
 // Decisions: the first listener of a port (Gateway load order, then listener order) sets the port's
 // TLS settings; a later listener whose settings differ is rejected (Conflicted=True, reason
-// TLSConfigConflict). Cipher/curve/sigalg lists are checked with node:tls at compile time (errors).
+// TLSConfigConflict). Every cipher/curve/sigalg name is checked alone with node:tls at compile time
+// (errors at the option): OpenSSL would accept a list in which only one name is known.
 // A listener whose caCertificateRefs are all invalid is rejected (NoValidCACertificate): never
 // silently served without client-certificate validation.
 import { X509Certificate } from 'node:crypto';
@@ -43,19 +44,45 @@ export function tlsPolicy(options: Record<string, string>): TlsPolicyPlan {
   return p;
 }
 
-/** OpenSSL's opinion of each list, by option key; empty when all are accepted. */
-function policyProblems(p: TlsPolicyPlan): { key: string; message: string }[] {
-  const out: { key: string; message: string }[] = [];
-  const tryCtx = (key: string, opts: Parameters<typeof createSecureContext>[0]): void => {
+const NAME_LISTS: { key: string; what: string; opt: 'ciphers' | 'ecdhCurve' | 'sigalgs' }[] = [
+  { key: 'ciphers', what: 'cipher', opt: 'ciphers' },
+  { key: 'ecdhCurves', what: 'curve', opt: 'ecdhCurve' },
+  { key: 'signatureAlgorithms', what: 'signature algorithm', opt: 'sigalgs' },
+];
+
+const nameVerdicts = new Map<string, boolean>();
+
+/** Does OpenSSL accept this single name for the option? (cached: names repeat across listeners and reloads) */
+function knownName(opt: 'ciphers' | 'ecdhCurve' | 'sigalgs', name: string): boolean {
+  const k = `${opt}|${name}`;
+  let ok = nameVerdicts.get(k);
+  if (ok === undefined) {
     try {
-      createSecureContext(opts);
-    } catch (err) {
-      out.push({ key: AIRLOCK_TLS_PREFIX + key, message: `not accepted by OpenSSL: ${(err as Error).message}` });
+      createSecureContext({ [opt]: name });
+      ok = true;
+    } catch {
+      ok = false;
     }
-  };
-  if (p.ciphers) tryCtx('ciphers', { ciphers: p.ciphers });
-  if (p.ecdhCurve) tryCtx('ecdhCurves', { ecdhCurve: p.ecdhCurve });
-  if (p.sigalgs) tryCtx('signatureAlgorithms', { sigalgs: p.sigalgs });
+    nameVerdicts.set(k, ok);
+  }
+  return ok;
+}
+
+/**
+ * Unknown names in the `ciphers`, `ecdhCurves` and `signatureAlgorithms` options (listener or BackendTLSPolicy),
+ * by full option key. OpenSSL accepts a cipher list as soon as one entry is known, so each name is checked alone.
+ */
+export function tlsNameProblems(options: Record<string, string>): { key: string; message: string }[] {
+  const out: { key: string; message: string }[] = [];
+  for (const { key, what, opt } of NAME_LISTS) {
+    const v = options[AIRLOCK_TLS_PREFIX + key];
+    if (v === undefined) continue;
+    const names = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const bad = names.filter((n) => !/^[A-Za-z0-9_+.-]+$/.test(n) || !knownName(opt, n));
+    if (bad.length > 0) {
+      out.push({ key: AIRLOCK_TLS_PREFIX + key, message: `unknown ${what} name${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}: not accepted by OpenSSL ${process.versions.openssl}` });
+    }
+  }
   return out;
 }
 
@@ -150,8 +177,14 @@ export function resolvePortTls(ctx: CompileContext, listeners: ListenerModel[]):
   for (const l of listeners) {
     if (!l.programmed || l.spec.protocol !== 'HTTPS') continue;
     const lPath = ['spec', 'listeners', l.index];
+    if ((l.tls?.certificates ?? []).length === 0) {
+      l.programmed = false;
+      setCondition(l.conditions, cond('Programmed', 'False', 'Invalid', 'no valid certificate: the listener cannot complete a TLS handshake'));
+      ctx.diag.warn(l.gw.v.obj, [...lPath, 'tls', 'certificateRefs'], `listener ${l.spec.name}: no valid certificate; the listener is not served`);
+      continue;
+    }
     const policy = tlsPolicy(l.tls?.options ?? {});
-    const problems = policyProblems(policy);
+    const problems = tlsNameProblems(l.tls?.options ?? {});
     for (const p of problems) ctx.diag.at(l.gw.v.obj, [...lPath, 'tls', 'options', p.key], p.message);
     if (problems.length > 0) continue;
     const validation = resolveValidation(ctx, l);

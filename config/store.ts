@@ -1,7 +1,7 @@
 // Indexes over the validated objects, ReferenceGrant checks, namespace labels and label selectors.
 import type { ValidObject } from './validate';
 import type {
-  EndpointSlice, Gateway, GatewayClass, GatewayParameters, HTTPRoute, Namespace, ReferenceGrant,
+  BackendTLSPolicy, EndpointSlice, Gateway, GatewayClass, GatewayParameters, HTTPRoute, Namespace, ReferenceGrant,
   Secret, ConfigMap, Service,
 } from './kinds';
 import type { LabelSelector } from './kinds/common';
@@ -20,6 +20,8 @@ export class Store {
   readonly secrets = new Map<string, ValidObject<Secret>>();
   readonly configMaps = new Map<string, ValidObject<ConfigMap>>();
   readonly namespaces = new Map<string, ValidObject<Namespace>>();
+  /** in load order */
+  readonly backendTlsPolicies: ValidObject<BackendTLSPolicy>[] = [];
   /** status of every valid object, by identity */
   readonly statuses = new Map<string, ObjectStatus>();
 
@@ -41,6 +43,7 @@ export class Store {
         case 'Secret': this.secrets.set(nsName, v as ValidObject<Secret>); break;
         case 'ConfigMap': this.configMaps.set(nsName, v as ValidObject<ConfigMap>); break;
         case 'Namespace': this.namespaces.set(name, v as ValidObject<Namespace>); break;
+        case 'BackendTLSPolicy': this.backendTlsPolicies.push(v as ValidObject<BackendTLSPolicy>); break;
         case 'EndpointSlice': {
           const svc = (v.data as EndpointSlice).metadata.labels?.['kubernetes.io/service-name'];
           if (svc) {

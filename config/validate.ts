@@ -65,12 +65,10 @@ function extraWarnings(obj: LoadedObject, data: Record<string, unknown>, diag: D
   switch (obj.key.kind) {
     case 'GatewayParameters':
       if (spec.kubernetes !== undefined) diag.warn(obj, 'spec.kubernetes', 'Kubernetes-only settings; ignored by the standalone engine');
-      if (spec.experimental?.tls?.backend !== undefined) diag.warn(obj, 'spec.experimental.tls.backend', 'the backend client certificate is not applied yet');
       break;
     case 'Gateway':
       if (spec.addresses !== undefined) diag.warn(obj, 'spec.addresses', 'static addresses are not supported; the bind address comes from the command line');
       if (spec.allowedListeners !== undefined) diag.warn(obj, 'spec.allowedListeners', 'ListenerSets are not supported; ignored');
-      if (spec.tls?.backend !== undefined) diag.warn(obj, 'spec.tls.backend', 'the backend client certificate is not applied yet');
       (spec.listeners as any[]).forEach((l, i) => {
         for (const k of Object.keys(l.tls?.options ?? {})) {
           if (!k.startsWith(AIRLOCK_TLS_PREFIX)) diag.warn(obj, ['spec', 'listeners', i, 'tls', 'options', k], 'option of another implementation; ignored');

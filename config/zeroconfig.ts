@@ -2,7 +2,8 @@
 // Gateway that routes everything to URL. The bind host is not expressible in a Gateway: the caller
 // passes it as CompileOptions.bindAddress.
 //
-// Decisions: only http:// upstreams (https needs BackendTLSPolicy support, not there yet); a URL
+// Decisions: https:// upstreams get a BackendTLSPolicy with the system roots (wellKnownCACertificates:
+// System, which includes NODE_EXTRA_CA_CERTS) and the URL host as SNI and identity; a URL
 // path other than "/" becomes a URLRewrite ReplacePrefixMatch ("/x" → "/base/x"); the upstream
 // host, IP or DNS name, is the EndpointSlice address (addressType IPv4/IPv6/FQDN).
 import { isIP } from 'node:net';
@@ -18,15 +19,13 @@ export function zeroConfigManifests(upstreamUrl: string, listen: { host: string;
   } catch {
     throw new Error(`invalid upstream URL ${JSON.stringify(upstreamUrl)}: expected something like http://app:3000`);
   }
-  if (url.protocol === 'https:') {
-    throw new Error(`upstream ${upstreamUrl}: https upstreams are not supported in zero-config mode yet (use http://, or a config directory with a BackendTLSPolicy)`);
-  }
-  if (url.protocol !== 'http:') throw new Error(`upstream ${upstreamUrl}: the scheme must be http:// (got ${url.protocol.replace(/:$/, '')})`);
+  const secure = url.protocol === 'https:';
+  if (url.protocol !== 'http:' && !secure) throw new Error(`upstream ${upstreamUrl}: the scheme must be http:// or https:// (got ${url.protocol.replace(/:$/, '')})`);
   if (url.username || url.password) throw new Error(`upstream ${upstreamUrl}: credentials in the URL are not supported`);
   if (url.search || url.hash) throw new Error(`upstream ${upstreamUrl}: a query or fragment is not allowed`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (!host) throw new Error(`upstream ${upstreamUrl}: a host is required`);
-  const port = url.port ? Number(url.port) : 80;
+  const port = url.port ? Number(url.port) : secure ? 443 : 80;
   if (!Number.isInteger(listen.port) || listen.port < 1 || listen.port > 65535) {
     throw new Error(`listen port ${listen.port} is not in 1..65535`);
   }
@@ -68,6 +67,16 @@ export function zeroConfigManifests(upstreamUrl: string, listen: { host: string;
       ports: [{ name: 'http', port }],
     },
   ];
+  if (secure) {
+    docs.push({
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy',
+      metadata: { name: 'upstream', namespace: 'default' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'upstream' }],
+        validation: { hostname: host.toLowerCase(), wellKnownCACertificates: 'System' },
+      },
+    });
+  }
   const text = docs.map((d) => stringify(d)).join('---\n');
   return [{ file: ZERO_CONFIG_FILE, text }];
 }

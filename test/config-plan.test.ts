@@ -83,7 +83,7 @@ test('zero-config: bad URLs throw clear errors', () => {
   const listen = { host: '0.0.0.0', port: 8080 };
   assert.throws(() => zeroConfigManifests('not a url', listen), /invalid upstream URL "not a url"/);
   assert.throws(() => zeroConfigManifests('ftp://x', listen), /scheme must be http:\/\//);
-  assert.throws(() => zeroConfigManifests('https://x', listen), /https upstreams are not supported/);
+  assert.doesNotThrow(() => zeroConfigManifests('https://x', listen)); // https: system roots, URL host as SNI
   assert.throws(() => zeroConfigManifests('http://u:p@x', listen), /credentials/);
   assert.throws(() => zeroConfigManifests('http://x/?a=1', listen), /query or fragment/);
   assert.throws(() => zeroConfigManifests('http://x', { host: '0.0.0.0', port: 0 }), /listen port 0/);

@@ -19,8 +19,10 @@ const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /** Returns null when the certificate passes every check the policy asks for, else the error. */
 export function verifyBackendCert(p: BackendTlsPlan, sock: tls.TLSSocket): BackendTlsError | null {
-  const x = sock.getPeerX509Certificate();
-  if (!x) return new BackendTlsError('certificate', 'the backend presented no certificate');
+  // getPeerCertificate(true) first: after getPeerX509Certificate() node 20 returns an empty object for it
+  const detailed = sock.getPeerCertificate(true);
+  if (!detailed?.raw) return new BackendTlsError('certificate', 'the backend presented no certificate');
+  const x = new X509Certificate(detailed.raw);
   if (p.pinnedHashes.length > 0) {
     const h = x.fingerprint256.replace(/:/g, '').toLowerCase();
     if (!p.pinnedHashes.includes(h)) return new BackendTlsError('pinning', `leaf SHA-256 ${h} is not in verifyCertificateHashes`);
@@ -28,14 +30,13 @@ export function verifyBackendCert(p: BackendTlsPlan, sock: tls.TLSSocket): Backe
   if (p.insecure) return null;
   if (!sock.authorized) {
     const err = String(sock.authorizationError ?? 'unknown');
-    if (!(p.allowExpired && EXPIRED.has(err) && chainValidIgnoringTime(p, sock))) return new BackendTlsError('chain', err);
+    if (!(p.allowExpired && EXPIRED.has(err) && chainValidIgnoringTime(p, detailed))) return new BackendTlsError('chain', err);
   }
   return identityError(p, x);
 }
 
 /** With allowExpiredCertificate: the chain must still lead to a trusted CA (only the dates are waived). */
-function chainValidIgnoringTime(p: BackendTlsPlan, sock: tls.TLSSocket): boolean {
-  const peer = sock.getPeerCertificate(true);
+function chainValidIgnoringTime(p: BackendTlsPlan, peer: tls.DetailedPeerCertificate): boolean {
   const chain: X509Certificate[] = [];
   let cur: tls.DetailedPeerCertificate | undefined = peer;
   const seen = new Set<string>();
@@ -56,8 +57,8 @@ function chainValidIgnoringTime(p: BackendTlsPlan, sock: tls.TLSSocket): boolean
 
 function identityError(p: BackendTlsPlan, x: X509Certificate): BackendTlsError | null {
   if (p.subjectAltNames.length === 0) {
-    return x.checkHost(p.servername) !== undefined ? null
-      : new BackendTlsError('hostname', `certificate is not valid for ${p.servername}`);
+    const ok = net.isIP(p.servername) ? x.checkIP(p.servername) !== undefined : x.checkHost(p.servername) !== undefined;
+    return ok ? null : new BackendTlsError('hostname', `certificate is not valid for ${p.servername}`);
   }
   const sans = (x.subjectAltName ?? '').split(', ');
   for (const want of p.subjectAltNames) {
@@ -75,14 +76,18 @@ export type Connector = (opts: { hostname: string; port: string; servername?: st
 
 /** An undici `connect` function that applies the policy on every new connection. */
 export function backendConnector(p: BackendTlsPlan, connectTimeoutMs: number): Connector {
+  const legacy = p.minVersion === 'TLSv1' || p.minVersion === 'TLSv1.1';
+  const ciphers = p.ciphers || legacy ? `${p.ciphers ?? tls.DEFAULT_CIPHERS}${legacy ? ':@SECLEVEL=0' : ''}` : undefined;
   const base: tls.ConnectionOptions = {
-    servername: p.servername,
+    // SNI carries host names only (RFC 6066): an IP address is checked against the IP SANs instead
+    ...(net.isIP(p.servername) ? {} : { servername: p.servername }),
     ALPNProtocols: ['http/1.1'],
     rejectUnauthorized: false, // verified below, so that every failure is reported by name
+    checkServerIdentity: () => undefined, // identity (hostname / SANs) is checked below, after the chain
     ...(p.ca ? { ca: p.ca } : {}),
     ...(p.minVersion ? { minVersion: p.minVersion as tls.SecureVersion } : {}),
     ...(p.maxVersion ? { maxVersion: p.maxVersion as tls.SecureVersion } : {}),
-    ...(p.ciphers ? { ciphers: p.ciphers } : {}),
+    ...(ciphers ? { ciphers } : {}),
     ...(p.ecdhCurve ? { ecdhCurve: p.ecdhCurve } : {}),
     ...(p.sigalgs ? { sigalgs: p.sigalgs } : {}),
     ...(p.clientCert ? { cert: p.clientCert.cert, key: p.clientCert.key } : {}),

@@ -3,6 +3,8 @@
 // the request path.
 import forge from 'node-forge';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface Issued {
   cert: string;
@@ -138,4 +140,37 @@ data:
   ca.crt: |
 ${indent(caPem, 4)}
 `;
+}
+
+/**
+ * `portcullis certs`: writes the test PKI as PEM files plus ready-made manifests into `dir`:
+ * `<name>.crt`/`<name>.key` for every certificate, `server-sha256.txt` (for verifyCertificateHashes),
+ * `secrets.yaml` (kubernetes.io/tls Secrets `server-tls`, `wildcard-tls`, `client-tls`, `expired-server-tls`)
+ * and `ca.yaml` (ConfigMap `ca` with the CA under `ca.crt`). Returns the file names written.
+ */
+export function writeTestPki(dir: string, opts: { hosts?: string[]; namespace?: string } = {}): string[] {
+  const ns = opts.namespace ?? 'default';
+  const pki = makeTestPki(opts.hosts && opts.hosts.length > 0 ? opts.hosts : undefined);
+  fs.mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const put = (name: string, text: string, mode = 0o644): void => {
+    fs.writeFileSync(path.join(dir, name), text, { mode });
+    written.push(name);
+  };
+  const files: [string, Issued][] = [
+    ['ca', pki.ca], ['other-ca', pki.otherCa], ['server', pki.server], ['wildcard', pki.wildcard],
+    ['client', pki.client], ['expired-client', pki.expiredClient], ['self-signed-client', pki.selfSignedClient],
+    ['wrong-ca-client', pki.wrongCaClient], ['expired-server', pki.expiredServer],
+  ];
+  for (const [name, c] of files) {
+    put(`${name}.crt`, c.cert);
+    put(`${name}.key`, c.key, 0o600);
+  }
+  put('server-sha256.txt', `# SHA-256 of server.crt (BackendTLSPolicy option microgateway.airlock.com/verifyCertificateHashes)\n${pki.server.sha256}\n`);
+  put('secrets.yaml', [
+    tlsSecretYaml('server-tls', ns, pki.server), tlsSecretYaml('wildcard-tls', ns, pki.wildcard),
+    tlsSecretYaml('client-tls', ns, pki.client), tlsSecretYaml('expired-server-tls', ns, pki.expiredServer),
+  ].join('---\n'));
+  put('ca.yaml', caConfigMapYaml('ca', ns, pki.ca.cert));
+  return written;
 }

@@ -3,7 +3,7 @@
 // certificate of that listener whose names match best (exact SAN > wildcard SAN > the listener's first one).
 // Every context carries the same policy: OpenSSL applies protocol versions and ciphers from the initial context,
 // so listeners sharing a port must share one policy (config/ enforces that).
-import { X509Certificate, constants as cc } from 'node:crypto';
+import { X509Certificate, constants as cc, hkdfSync } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { PlanListener, PlanPort, TlsPolicyPlan } from '../config/plan';
 
@@ -60,11 +60,21 @@ function listenerScore(l: ListenerEntry, host: string): number {
   return s < 0 ? -1 : s + 1;
 }
 
+/**
+ * Session-ticket keys shared by every worker of a port (each worker has its own server, and a ticket issued by
+ * one must be accepted by the others): derived with HKDF from the port's private keys, so they change whenever a
+ * certificate is rotated and never leave the process.
+ */
+export function ticketKeysFor(port: PlanPort): Buffer {
+  const material = port.listeners.flatMap((l) => (l.tls?.certificates ?? []).map((c) => c.key)).join('\n');
+  return Buffer.from(hkdfSync('sha256', material, `portcullis:${port.address}:${port.port}`, 'session ticket keys', 48));
+}
+
 export function buildServerTls(port: PlanPort): ServerTlsOptions {
   const t = port.tls;
   if (!t) throw new Error(`port ${port.port}: HTTPS without a TLS plan`);
-  const base = policyOptions(t.policy);
   const mtls = t.clientValidation;
+  const base: tls.SecureContextOptions = { ...policyOptions(t.policy), ...(mtls ? {} : { ticketKeys: ticketKeysFor(port) }) };
   const entries: ListenerEntry[] = port.listeners.map((l: PlanListener) => ({
     hostname: l.hostname,
     certs: (l.tls?.certificates ?? []).map((c) => ({

@@ -38,7 +38,7 @@ const listenerTls = z.strictObject({
 });
 
 /** TLSv1_0 → 0 ... TLSv1_3 → 3; TLS_AUTO / unset → the given default. */
-function versionRank(v: string | undefined, auto: number): number {
+export function versionRank(v: string | undefined, auto: number): number {
   const i = (TLS_VERSIONS as readonly string[]).indexOf(v ?? 'TLS_AUTO');
   return i <= 0 ? auto : i - 1;
 }

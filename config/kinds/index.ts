@@ -1,5 +1,7 @@
 // The kinds the engine understands, by API group and kind.
 import type { z } from 'zod';
+import { BackendTLSPolicySchema } from './backendtlspolicy';
+import { ContentSecurityPolicySchema, DenyRulesSchema, HeaderRewritesSchema, LimitsSchema, ParserSchema } from './security-policies';
 import { ConfigMapSchema } from './configmap';
 import { EndpointSliceSchema } from './endpointslice';
 import { GatewaySchema } from './gateway';
@@ -27,8 +29,14 @@ export const KINDS: KindInfo[] = [
   { group: GATEWAY_GROUP, kind: 'GatewayClass', versions: GW_VERSIONS, schema: GatewayClassSchema },
   { group: GATEWAY_GROUP, kind: 'Gateway', versions: GW_VERSIONS, schema: GatewaySchema },
   { group: GATEWAY_GROUP, kind: 'HTTPRoute', versions: GW_VERSIONS, schema: HTTPRouteSchema },
+  { group: GATEWAY_GROUP, kind: 'BackendTLSPolicy', versions: ['v1', 'v1alpha3'], schema: BackendTLSPolicySchema },
   { group: GATEWAY_GROUP, kind: 'ReferenceGrant', versions: ['v1', 'v1beta1'], schema: ReferenceGrantSchema },
   { group: AIRLOCK_GROUP, kind: 'GatewayParameters', versions: ['v1alpha1'], schema: GatewayParametersSchema },
+  { group: AIRLOCK_GROUP, kind: 'ContentSecurityPolicy', versions: ['v1alpha1'], schema: ContentSecurityPolicySchema },
+  { group: AIRLOCK_GROUP, kind: 'DenyRules', versions: ['v1alpha1'], schema: DenyRulesSchema },
+  { group: AIRLOCK_GROUP, kind: 'Limits', versions: ['v1alpha1'], schema: LimitsSchema },
+  { group: AIRLOCK_GROUP, kind: 'Parser', versions: ['v1alpha1'], schema: ParserSchema },
+  { group: AIRLOCK_GROUP, kind: 'HeaderRewrites', versions: ['v1alpha1'], schema: HeaderRewritesSchema },
   { group: '', kind: 'Service', versions: ['v1'], schema: ServiceSchema },
   { group: '', kind: 'Secret', versions: ['v1'], schema: SecretSchema },
   { group: '', kind: 'ConfigMap', versions: ['v1'], schema: ConfigMapSchema },
@@ -45,6 +53,7 @@ export type { GatewayClass } from './gatewayclass';
 export type { GatewayParameters } from './gatewayparameters';
 export type { HTTPRoute, RouteRule, RouteMatch, ParentRef } from './httproute';
 export type { ReferenceGrant } from './referencegrant';
+export type { BackendTLSPolicy } from './backendtlspolicy';
 export type { Service, ServicePort } from './service';
 export type { Secret } from './secret';
 export type { ConfigMap } from './configmap';
