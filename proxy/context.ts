@@ -74,7 +74,14 @@ export class RequestCtx implements RouteRequest {
   }
 
   private addContext(): AddContext {
-    return { requestId: this.id, remoteIP: this.clientIP, startTime: new Date(Date.now() - (performance.now() - this.start)).toISOString(), header: (n) => this.header(n) };
+    // placeholders of custom header additions are rare: everything is computed on use
+    const ctx = this;
+    return {
+      get requestId() { return ctx.id; },
+      get remoteIP() { return ctx.clientIP; },
+      get startTime() { return new Date(Date.now() - (performance.now() - ctx.start)).toISOString(); },
+      header: (n) => ctx.header(n),
+    };
   }
 
   /** HeaderRewrites on the upstream request headers; what changed is logged in Integration / LogOnly mode. */

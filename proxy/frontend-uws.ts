@@ -23,6 +23,8 @@ class UwsExchange implements Exchange {
   private finished = false;
   private cl = -1;
   private pending: Buffer | null = null;
+  private headStatus = 0;
+  private headHeaders: string[] | null = null;
   private pendingOffset = 0;
   private writableCb: (() => void) | null = null;
   private abortCbs: (() => void)[] | null = null;
@@ -65,25 +67,39 @@ class UwsExchange implements Exchange {
   pauseBody(): void { if (!this.aborted) this.res.pause(); }
   resumeBody(): void { if (!this.aborted) this.res.resume(); }
 
+  /**
+   * Status and headers wait for the first body bytes (or the end) so that a small response leaves in one
+   * write; until then a gateway error can still replace them.
+   */
   writeHead(status: number, headers: string[], contentLength: number, noBody: boolean): void {
     if (this.aborted) return;
+    this.cl = contentLength;
+    const res = this.res;
+    if (noBody || contentLength === 0) {
+      this.finished = true;
+      this.headersSent = true;
+      res.cork(() => {
+        res.writeStatus(statusLine(status));
+        for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
+        if (noBody) res.endWithoutBody(contentLength >= 0 ? contentLength : undefined);
+        else res.end();
+      });
+      return;
+    }
+    this.headStatus = status;
+    this.headHeaders = headers;
+    res.onWritable((offset) => this.drain(offset));
+  }
+
+  /** inside a cork: status and headers, if still pending */
+  private flushHead(): void {
+    const h = this.headHeaders;
+    if (h === null) return;
+    this.headHeaders = null;
     this.headersSent = true;
     const res = this.res;
-    res.cork(() => {
-      res.writeStatus(statusLine(status));
-      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
-      if (noBody) {
-        this.finished = true;
-        res.endWithoutBody(contentLength >= 0 ? contentLength : undefined);
-      } else if (contentLength === 0) {
-        this.finished = true;
-        res.end();
-      }
-    });
-    this.cl = contentLength;
-    if (!this.finished) {
-      res.onWritable((offset) => this.drain(offset));
-    }
+    res.writeStatus(statusLine(this.headStatus));
+    for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i], h[i + 1]);
   }
 
   private drain(offset: number): boolean {
@@ -104,6 +120,7 @@ class UwsExchange implements Exchange {
     const res = this.res;
     let ok = true;
     res.cork(() => {
+      this.flushHead();
       if (this.cl >= 0) {
         const before = res.getWriteOffset();
         const [sent, done] = res.tryEnd(chunk, this.cl);
@@ -126,11 +143,12 @@ class UwsExchange implements Exchange {
       this.res.close();
       return;
     }
-    this.res.cork(() => this.res.end());
+    this.res.cork(() => { this.flushHead(); this.res.end(); });
   }
 
   respond(status: number, headers: string[], body: string | Buffer, close = false): void {
     if (this.aborted || this.finished) return;
+    this.headHeaders = null;
     this.headersSent = true;
     this.finished = true;
     if (close) {
