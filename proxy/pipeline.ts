@@ -11,6 +11,7 @@ import { chooseBackend } from './phases/backend';
 import { forward } from './phases/forward';
 import { forwardWebSocket } from './websocket';
 import { inspect } from './phases/inspect';
+import { rateLimit } from './phases/rate-limit';
 
 export function handleExchange(rt: Runtime, ex: Exchange): void {
   const ctx = new RequestCtx(rt, ex);
@@ -18,13 +19,17 @@ export function handleExchange(rt: Runtime, ex: Exchange): void {
   ex.onAbort(() => ctx.finish(ctx.status || 499));
   if (!checkFraming(ctx)) return;       // Content-Length / Transfer-Encoding / Host sanity (400 + close)
   if (!parseTarget(ctx)) return;        // Host and path: syntax, normalization
-  if (!route(ctx)) return;              // listener selection + HTTPRoute match (404)
+  if (!route(ctx)) return;              // listener selection, client IP, HTTPRoute match (404)
   const key = ctx.rule!.security;
   if (key !== null && !ctx.rule!.fixedStatus) {
     ctx.sec = rt.security.get(key) ?? null;
-    if (ctx.sec) { inspect(ctx, proceed); return; } // WAF: limits, body parsing, deny rules (400)
+    if (ctx.sec) { inspect(ctx, limitRate); return; } // WAF: limits, body parsing, deny rules (400)
   }
-  proceed(ctx);
+  limitRate(ctx);
+}
+
+function limitRate(ctx: RequestCtx): void {
+  rateLimit(ctx, proceed);              // RateLimitPolicy (429)
 }
 
 function proceed(ctx: RequestCtx): void {

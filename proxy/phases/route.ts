@@ -1,6 +1,7 @@
 // Phase: pick the listener (hostname specificity, listener isolation) and the HTTPRoute rule (§2.5 precedence).
 import type { RequestCtx } from '../context';
 import { hostOf } from '../host';
+import { clientIP } from '../client-ip';
 
 export function route(ctx: RequestCtx): boolean {
   const router = ctx.rt.routers.get(ctx.ex.localPort);
@@ -16,6 +17,9 @@ export function route(ctx: RequestCtx): boolean {
     if (bySni !== null && bySni.id !== d.listener.id) { ctx.reply(421, 'misdirected request: Host does not belong to the TLS server name'); return false; }
   }
   ctx.listener = d.listener;
+  const ip = clientIP(ctx.ex, d.listener);
+  if (ip === null) { ctx.reply(403, 'client address header required by GatewayParameters is missing'); return false; }
+  ctx.clientIP = ip;
   if (d.kind === 'no-route') { ctx.reply(404, 'no route matches'); return false; }
   ctx.rule = d.rule;
   return true;
