@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runHandshakes } from './handshake';
+import { issue } from '../tls/certs';
 import { openIdle, type IdlePool } from './idle';
 import { findExecutable, runAutocannon, runWrk, stopRunning, type Driver, type LoadResult } from './load';
 import { DEFAULT_TARGETS, parseOptions, USAGE, type Options } from './options';
@@ -62,6 +64,18 @@ function driversFor(o: Options, wrk: string | null): (sc: Scenario) => Driver[] 
     if (o.driver === 'both' || sc.wrk) return ['autocannon', 'wrk'];
     return ['autocannon'];
   };
+}
+
+/** One RSA server certificate for localhost (self-signed CA chain), shared by every HTTPS target of the run. */
+function benchCertificate(dir: string): TargetContext['tls'] {
+  const ca = issue({ cn: 'Portcullis bench CA', isCA: true }, null);
+  const c = issue({ cn: 'localhost', dns: ['localhost'], ips: ['127.0.0.1'] }, ca);
+  const cert = c.cert + ca.cert;
+  const certFile = path.join(dir, 'bench-tls.crt');
+  const keyFile = path.join(dir, 'bench-tls.key');
+  fs.writeFileSync(certFile, cert);
+  fs.writeFileSync(keyFile, c.key);
+  return { certFile, keyFile, cert, key: c.key };
 }
 
 async function startOrigin(o: Options, tmpDir: string) {
@@ -133,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   const origin = await startOrigin(o, tmpDir);
   const ctx: TargetContext = {
     originHost: origin.host, originPort: origin.port, workers: o.workers, tmpDir, repoRoot,
+    tls: benchCertificate(tmpDir),
     log: (l) => progress(`${l}\n`),
   };
   const running: RunningTarget[] = [];
@@ -163,17 +178,19 @@ export async function main(argv: string[]): Promise<number> {
       progress(`[${String(i + 1).padStart(3)}/${steps.length} ${clock(elapsed)}] ${sc.name.padEnd(10)} ${t.name.padEnd(20)} rep ${st.rep}/${o.reps}: `);
       let idle: IdlePool | null = null;
       try {
-        const u = new URL(t.baseUrl);
+        const base = sc.scheme === 'https' ? t.httpsUrl! : t.baseUrl;
+        const u = new URL(base);
         if (sc.idleConnections) idle = await openIdle(u.hostname, Number(u.port), sc.idleConnections, sc.path);
-        const spec = { baseUrl: t.baseUrl, scenario: sc, connections: o.connections, wrkThreads: o.wrkThreads, tmpDir };
+        const spec = { baseUrl: base, scenario: sc, connections: o.connections, wrkThreads: o.wrkThreads, tmpDir };
+        const load = sc.newConnection ? runHandshakes : runAutocannon;
         const warm = warmupFor(st, o.warmupS);
-        if (warm > 0) await runAutocannon({ ...spec, durationS: warm });
+        if (warm > 0) await load({ ...spec, durationS: warm });
         const parts: string[] = idle ? [`idle ${idle.opened}/${sc.idleConnections} open`] : [];
         for (const d of st.drivers) {
           if (aborted) break;
           const meter = new TreeMeter(t.pid);
           meter.start();
-          const r = d === 'wrk' ? await runWrk(wrk!, { ...spec, durationS: wrkSeconds(o.durationS) }) : await runAutocannon({ ...spec, durationS: o.durationS });
+          const r = d === 'wrk' ? await runWrk(wrk!, { ...spec, durationS: wrkSeconds(o.durationS) }) : await load({ ...spec, durationS: o.durationS });
           const m = meter.stop();
           samples.push({ ...r, scenario: sc.name, target: t.name, rep: st.rep, ...m,
             ...(idle ? { idle: { opened: idle.opened, after: idle.stillOpen() } } : {}) });

@@ -16,6 +16,8 @@ export interface Scenario {
   idleConnections?: number;
   /** Part of the --quick subset. */
   quick?: boolean;
+  /** One new TLS connection per request (handshake rate); driven by the handshake driver, not autocannon. */
+  newConnection?: boolean;
   /** Also driven by wrk when it is installed (by default only the request-rate bound scenario, where autocannon may
    *  saturate first; `--driver both` uses wrk everywhere). */
   wrk?: boolean;
@@ -66,7 +68,15 @@ export function httpScenarios(idle = 1000): Scenario[] {
   ];
 }
 
-/** Every scenario the harness knows. HTTPS scenarios (keep-alive, new TLS connection per request) slot in here. */
+export function httpsScenarios(): Scenario[] {
+  return [
+    { name: 'https-get', description: 'GET over TLS, keep-alive connections', scheme: 'https', method: 'GET', path: '/hello', headers: {}, quick: true },
+    { name: 'tls-new-conn', description: 'GET over a new TLS connection per request (full handshakes/s)', scheme: 'https', method: 'GET',
+      path: '/hello', headers: {}, newConnection: true },
+  ];
+}
+
+/** Every scenario the harness knows. */
 export function allScenarios(idle = 1000): Scenario[] {
-  return httpScenarios(idle);
+  return [...httpScenarios(idle), ...httpsScenarios()];
 }

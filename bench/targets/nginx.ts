@@ -11,6 +11,7 @@ import { deadReason, freePort, spawnManaged, stopChild, waitForHello } from './p
 export interface NginxConfOptions {
   workers: number;
   listenPort: number;
+  https?: { port: number; certFile: string; keyFile: string };
   originHost: string;
   originPort: number;
   dir: string;
@@ -49,7 +50,13 @@ http {
     keepalive_requests 1000000;
   }
   server {
-    listen 127.0.0.1:${o.listenPort} reuseport;
+    listen 127.0.0.1:${o.listenPort} reuseport;${o.https ? `
+    listen 127.0.0.1:${o.https.port} ssl reuseport;
+    ssl_certificate ${o.https.certFile};
+    ssl_certificate_key ${o.https.keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache off;
+    ssl_session_tickets off;` : ''}
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
@@ -69,7 +76,7 @@ http {
 export const nginx: TargetDef = {
   name: 'nginx',
   description: 'nginx reverse proxy, equivalent config (only when installed)',
-  schemes: ['http'],
+  schemes: ['http', 'https'],
   unavailable: () => (findExecutable('nginx') ? null : 'nginx not installed (apt-get install nginx)'),
   async start(ctx: TargetContext) {
     const bin = findExecutable('nginx')!;
@@ -78,7 +85,9 @@ export const nginx: TargetDef = {
     const port = await freePort();
     const conf = path.join(dir, 'nginx.conf');
     const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    fs.writeFileSync(conf, nginxConf({ workers: ctx.workers, listenPort: port, originHost: ctx.originHost, originPort: ctx.originPort, dir, root }));
+    const httpsPort = await freePort();
+    fs.writeFileSync(conf, nginxConf({ workers: ctx.workers, listenPort: port, originHost: ctx.originHost, originPort: ctx.originPort, dir, root,
+      https: { port: httpsPort, certFile: ctx.tls.certFile, keyFile: ctx.tls.keyFile } }));
     const v = spawnSync(bin, ['-v'], { encoding: 'utf8' });
     const version = `${v.stdout ?? ''}${v.stderr ?? ''}`;
     const log = path.join(dir, 'nginx.out');
@@ -88,7 +97,7 @@ export const nginx: TargetDef = {
       await waitForHello('nginx', '127.0.0.1', port, 10_000, () => deadReason(child, log));
     } catch (e) { await stopChild(child); throw e; }
     return {
-      name: 'nginx', baseUrl: `http://127.0.0.1:${port}`, pid: child.pid ?? null,
+      name: 'nginx', baseUrl: `http://127.0.0.1:${port}`, httpsUrl: `https://localhost:${httpsPort}`, pid: child.pid ?? null,
       detail: `${version.trim().replace(/^nginx version: /, '') || bin}, ${ctx.workers} worker process(es), port ${port}`,
       // nginx: SIGQUIT is the graceful stop; SIGTERM is a fast stop, fine here.
       stop: () => stopChild(child, 5000),

@@ -10,12 +10,16 @@ export interface TargetContext {
   /** Scratch directory of this run (configs, logs). */
   tmpDir: string;
   repoRoot: string;
+  /** a server certificate (CN localhost) for HTTPS listeners, as files and PEM text */
+  tls: { certFile: string; keyFile: string; cert: string; key: string };
   log(line: string): void;
 }
 
 export interface RunningTarget {
   name: string;
   baseUrl: string;
+  /** https:// base URL when the target serves HTTPS scenarios */
+  httpsUrl?: string;
   /** Root of the process tree whose CPU and RSS are measured; null when there is none to measure. */
   pid: number | null;
   /** One line on what this target is (shown in the header). */
