@@ -6,7 +6,6 @@ import { compileObjects, loadAndCompile, loadFromStrings, zeroConfigManifests, f
 import { formatError } from '../config/plan';
 import { ConfigRejected, Supervisor } from './supervisor';
 import { loadUws } from './uws-native';
-import { writeTestPki } from '../tls/certs';
 
 const USAGE = `usage:
   portcullis run --config PATH [--config PATH ...] [options]
@@ -42,6 +41,8 @@ function certsCommand(argv: string[]): number {
   }
   if (!v.out) { process.stderr.write(`certs needs --out DIR\n${USAGE}`); return 2; }
   const hosts = (v.hosts ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
+  // node-forge is loaded only for this command
+  const { writeTestPki } = require('../tls/certs') as typeof import('../tls/certs');
   const files = writeTestPki(v.out, { hosts, namespace: v.namespace });
   process.stdout.write(`wrote ${files.length} files to ${v.out}: ${files.join(', ')}\n`);
   return 0;
