@@ -75,6 +75,14 @@ function buildPart(policy: SecurityPlan, part: Part): PartRules {
   };
 }
 
+const PLACEHOLDER_AGENTS = new Set(['-', 'mozilla', 'mozilla/4.0', 'mozilla/5.0', '()', '(compatible;)', '(compatible; )']);
+
+/** A User-Agent that is only a placeholder (what scripted scanners send), compared exactly, case-insensitively. */
+function isPlaceholderAgent(v: string): boolean {
+  const t = v.trim().toLowerCase();
+  return PLACEHOLDER_AGENTS.has(t) || t.endsWith('(compatible;)') || t.endsWith('(compatible; )');
+}
+
 export function createInspector(policy: SecurityPlan): Inspector {
   const parts = new Map<Part, PartRules>();
   for (const p of PARTS) parts.set(p, buildPart(policy, p));
@@ -321,6 +329,7 @@ class Run {
       const set = pr.value.byHeader.get(n) ?? pr.value.generic;
       this.scanOne('Header', set, v, {}, 'value', info('value'));
       this.nameChecks(pr, n, info('name'), false);
+      if (n === 'user-agent' && isPlaceholderAgent(v)) for (const r of pr.checks) if (r.check === 'bare-agent') this.report(r, pr, info('value')());
     }
     const cookies = this.req.cookies ?? parseCookies(this.req.headers);
     for (const [cn, cv] of cookies) {

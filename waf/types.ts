@@ -93,7 +93,7 @@ export interface Rule {
   evidence?: EvidenceName;
   /** structural rule evaluated by the inspector (HPP, SANITY) */
   check?: 'hpp-cross-source' | 'hpp-encoded-name' | 'hpp-suspicious' | 'hpp-conflict' | 'hpp-repeat'
-    | 'segment-params' | 'long-name' | 'very-long-name' | 'empty-name';
+    | 'segment-params' | 'long-name' | 'very-long-name' | 'empty-name' | 'bare-agent';
   description: string;
 }
 
