@@ -137,6 +137,29 @@ export class NodeExchange implements Exchange {
   }
 }
 
+/**
+ * Connection limits of node's stack (nginx-like defaults; the uWS front end has its own fixed 10 s idle timeout):
+ * request headers within 20 s (slowloris), a whole request within 300 s, idle keep-alive connections closed after
+ * 30 s, header block at most 32 KiB (431), at most 10 000 connections per worker, HTTP/2: 128 concurrent streams
+ * per connection and node's built-in rapid-reset and flood protection.
+ */
+export const NODE_LIMITS = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 30_000,
+  maxHeaderBytes: 32 * 1024,
+  maxConnections: 10_000,
+  maxConcurrentStreams: 128,
+};
+
+function applyLimits(server: http.Server | http2.Http2SecureServer): void {
+  const s = server as http.Server;
+  s.headersTimeout = NODE_LIMITS.headersTimeoutMs;
+  s.requestTimeout = NODE_LIMITS.requestTimeoutMs;
+  s.keepAliveTimeout = NODE_LIMITS.keepAliveTimeoutMs;
+  s.maxConnections = NODE_LIMITS.maxConnections;
+}
+
 export interface NodeListener {
   port: number;
   server: http.Server | http2.Http2SecureServer;
@@ -146,13 +169,18 @@ export interface NodeListener {
 
 /** Plain HTTP/1.1 on node's stack (fallback when uWS cannot load). */
 export function listenNodeHttp(fd: number, port: number, handler: ExchangeHandler): Promise<NodeListener> {
-  const server = http.createServer((req, res) => handler(new NodeExchange(req, res, port, false)));
+  const server = http.createServer({ maxHeaderSize: NODE_LIMITS.maxHeaderBytes }, (req, res) => handler(new NodeExchange(req, res, port, false)));
+  applyLimits(server);
   return listenFd(server, fd, port);
 }
 
 /** HTTPS: HTTP/2 and HTTP/1.1 by ALPN; `tlsOptions` carries the SecureContext policy and SNI callback. */
 export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.SecureServerOptions, handler: ExchangeHandler): Promise<NodeListener> {
-  const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, (req, res) => handler(new NodeExchange(req, res, port, true)));
+  const server = http2.createSecureServer({
+    ...tlsOptions, allowHTTP1: true, maxHeaderSize: NODE_LIMITS.maxHeaderBytes, unknownProtocolTimeout: 10_000,
+    settings: { maxConcurrentStreams: NODE_LIMITS.maxConcurrentStreams, maxHeaderListSize: NODE_LIMITS.maxHeaderBytes },
+  } as http2.SecureServerOptions, (req, res) => handler(new NodeExchange(req, res, port, true)));
+  applyLimits(server);
   return listenFd(server, fd, port);
 }
 

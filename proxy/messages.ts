@@ -3,7 +3,8 @@ import type { Plan } from '../config/plan';
 
 export type ToWorker =
   /** fds: `address:port` → a duplicate of the shared listening socket, for ports served by node's stack */
-  | { type: 'plan'; plan: Plan; fds: Record<string, number> }
+  /** counters: per-engine rate-limit memory shared by all workers (proxy/ratelimit/memory.ts) */
+  | { type: 'plan'; plan: Plan; fds: Record<string, number>; counters?: Record<string, SharedArrayBuffer> }
   | { type: 'drain' }
   /** close every socket and exit the thread */
   | { type: 'shutdown' }

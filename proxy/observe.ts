@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestCtx } from './context';
 import type { Observer } from './runtime';
 import type { Verdict } from '../waf/types';
+import type { Decision } from './ratelimit/limiter';
+import { rateLimitNote, type RateLimitOutcome } from './ratelimit/note';
 
 /** Names whose values are secrets: their excerpts are never logged. */
 const SECRET_NAME_PARTS = ['pass', 'secret', 'token', 'auth', 'session', 'key', 'credential', 'cookie:'];
@@ -47,6 +49,10 @@ export class WorkerMetrics {
     name: 'microgateway_http_downstream_rq_threats_logged_total', help: 'Threats detected in LogOnly mode (forwarded)',
     labelNames: ['block_type', 'block_subtype', 'route'] as const, registers: [this.registry],
   });
+  readonly rateLimitDecisions = new Counter({
+    name: 'portcullis_rate_limit_decisions_total', help: 'RateLimitPolicy decisions by outcome (allowed, blocked, logged) and store (local, redis, fallback = local because Redis was unavailable)',
+    labelNames: ['policy', 'outcome', 'store'] as const, registers: [this.registry],
+  });
   readonly upstreamFailures = new Counter({
     name: 'portcullis_upstream_failures_total', help: 'Upstream connect failures, resets and timeouts',
     labelNames: ['backend', 'kind'] as const, registers: [this.registry],
@@ -85,7 +91,7 @@ export class WorkerObserver implements Observer {
       },
       url: { path: ctx.path || ex.rawPath, domain: ctx.host },
       source: { ip: ex.remoteAddress },
-      network: { forwarded_ip: ex.remoteAddress },
+      network: { forwarded_ip: ctx.clientIP },
       destination: { port: ex.localPort },
       user_agent: { original: ctx.header('user-agent') },
       portcullis: {
@@ -93,6 +99,7 @@ export class WorkerObserver implements Observer {
         upstream: ctx.endpoint ? { address: `${ctx.endpoint.host}:${ctx.endpoint.port}`, backend: ctx.backend?.name, attempts: ctx.attempts } : undefined,
         detail: ctx.detail || undefined,
         policy: ctx.sec?.key,
+        rate_limit: rateLimitNote(ctx),
       },
       airlock: ctx.blocked || ctx.rewrites ? {
         summary: { action: ctx.blocked ? 'blocked' : 'allowed' },
@@ -130,6 +137,30 @@ export class WorkerObserver implements Observer {
         parser: v.parseError ? { error: v.parseError } : undefined,
       },
       portcullis: { listener: ctx.listener?.id, route: ctx.rule?.id, policy: ctx.sec?.key },
+    });
+  }
+
+  /** Metrics per decision; a security entry for every request over the limit (blocked or LogOnly). */
+  rateLimit(ctx: RequestCtx, d: Decision, outcome: RateLimitOutcome): void {
+    const id = d.entry.plan.id;
+    const policy = id.slice(0, id.lastIndexOf('#'));
+    this.m.rateLimitDecisions.inc({ policy, outcome, store: d.store });
+    if (outcome === 'allowed') return;
+    const route = ctx.rule?.id ?? 'none';
+    (outcome === 'blocked' ? this.m.threatsBlocked : this.m.threatsLogged).inc({ block_type: 'rate_limit', block_subtype: policy, route });
+    this.log.warn({
+      'ecs.version': '8.11.0',
+      'log.logger': 'security',
+      event: { kind: 'alert', category: ['web'], dataset: 'portcullis.security', outcome: outcome === 'blocked' ? 'failure' : 'success' },
+      http: { request: { id: ctx.id, method: ctx.method } },
+      url: { path: ctx.path || ctx.ex.rawPath, domain: ctx.host },
+      source: { ip: ctx.clientIP },
+      airlock: {
+        summary: { action: outcome === 'blocked' ? 'blocked' : 'log_only' },
+        actions: outcome === 'blocked' ? { block: { block_type: 'rate_limit', details: `limit ${d.entry.plan.limit?.requests}/${d.entry.plan.limit?.perMs}ms exceeded` } } : { log_only: true },
+        rate_limit: { policy, entry: id, count_by: d.entry.plan.countBy, store: d.store, threat_handling_mode: d.entry.plan.mode },
+      },
+      portcullis: { listener: ctx.listener?.id, route: ctx.rule?.id },
     });
   }
 

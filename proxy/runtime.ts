@@ -10,6 +10,10 @@ import { createInspector, type Inspector } from '../waf/inspect';
 import { HeaderRewriter } from '../waf/header-rewrites';
 import type { RouteSecurityPlan } from '../waf/route-security';
 import type { Verdict } from '../waf/types';
+import type { Decision, RateLimiter } from './ratelimit/limiter';
+import type { CounterBuffers } from './ratelimit/memory';
+import type { RateLimitOutcome } from './ratelimit/note';
+import { buildRateLimiters } from './ratelimit/runtime';
 
 /** A secured route's WAF, built once per plan in each worker. */
 export interface SecurityRuntime {
@@ -23,6 +27,7 @@ export interface Observer {
   requestFinished(ctx: RequestCtx): void;
   upstreamFailure?(ctx: RequestCtx, kind: string): void;
   security?(ctx: RequestCtx, v: Verdict): void;
+  rateLimit?(ctx: RequestCtx, d: Decision, outcome: RateLimitOutcome): void;
 }
 
 export interface RuleState {
@@ -43,11 +48,15 @@ export class Runtime {
   /** ports that validate client certificates (their requests carry X-Forwarded-Client-Cert) */
   readonly mtlsPorts = new Set<number>();
   readonly security = new Map<string, SecurityRuntime>();
+  /** RateLimitPolicies by Plan.rateLimits key */
+  readonly rateLimiters: Map<string, RateLimiter>;
   inflight = 0;
   /** set while the worker drains: responses then ask clients to close */
   draining = false;
 
-  constructor(readonly plan: Plan, readonly upstream: UpstreamPools, readonly observer: Observer) {
+  /** `counters`: the supervisor's shared per-engine rate-limit memory (absent = private to this runtime) */
+  constructor(readonly plan: Plan, readonly upstream: UpstreamPools, readonly observer: Observer, counters?: CounterBuffers) {
+    this.rateLimiters = buildRateLimiters(plan, counters);
     for (const port of plan.ports) {
       this.routers.set(port.port, new PortRouter(port));
       if (port.tls?.clientValidation) this.mtlsPorts.add(port.port);

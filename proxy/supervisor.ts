@@ -12,6 +12,7 @@ import type { FromWorker, ToWorker } from './messages';
 import { SupervisorMetrics } from './supervisor-metrics';
 import { SocketBroker } from './socket-broker';
 import { portKey, usesNodeStack } from './listeners';
+import { CounterMemory, type CounterBuffers } from './ratelimit/memory';
 
 export interface SupervisorOptions {
   /** produces a fresh CompileResult (reads files again); generation is assigned by the supervisor */
@@ -47,6 +48,9 @@ export class Supervisor {
   private watchers: fs.FSWatcher[] = [];
   readonly metrics = new SupervisorMetrics();
   private readonly broker = new SocketBroker();
+  /** per-engine rate-limit counters shared by all workers, kept across reloads for unchanged policies */
+  private readonly counterMemory = new CounterMemory();
+  private counters: CounterBuffers = {};
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = pino({
@@ -66,6 +70,7 @@ export class Supervisor {
     }
     this.result = r;
     this.plan = r.plan;
+    this.counters = this.counterMemory.forPlan(r.plan);
     if (this.opts.admin) this.admin = await startAdmin(this.opts.admin.host, this.opts.admin.port, this);
     const started = [];
     for (let i = 0; i < this.opts.workers; i++) started.push(this.spawn(i));
@@ -102,7 +107,7 @@ export class Supervisor {
     } catch (e) {
       return { type: 'listen-failed', generation: this.generation, errors: [(e as Error).message] };
     }
-    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { id, plan: this.plan, fds } });
+    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { id, plan: this.plan, fds, counters: this.counters } });
     const slot: WorkerSlot = { id, worker, generation: 0, exiting: false, nodeKeys };
     this.slots[id] = slot;
     return new Promise((resolve) => {
@@ -172,7 +177,8 @@ export class Supervisor {
     this.generation = gen;
     this.result = r;
     this.plan = plan;
-    live.forEach((s, i) => s.worker.postMessage({ type: 'plan', plan, fds: fds[i] } satisfies ToWorker));
+    this.counters = this.counterMemory.forPlan(plan);
+    live.forEach((s, i) => s.worker.postMessage({ type: 'plan', plan, fds: fds[i], counters: this.counters } satisfies ToWorker));
     this.metrics.reloads.inc({ result: 'success' });
     this.log.info({ reason, generation: gen }, 'configuration reloaded');
     return true;

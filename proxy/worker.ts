@@ -26,8 +26,8 @@ let rt: Runtime | null = null;
 const send = (m: FromWorker) => port.postMessage(m);
 const handler = (ex: Exchange) => handleExchange(rt!, ex);
 
-async function applyPlan(plan: Plan, fds: Record<string, number>): Promise<void> {
-  const next = new Runtime(plan, upstream, observer);
+async function applyPlan(plan: Plan, fds: Record<string, number>, counters?: Record<string, SharedArrayBuffer>): Promise<void> {
+  const next = new Runtime(plan, upstream, observer, counters);
   const wanted = new Set<string>();
   const failures: string[] = [];
   for (const p of plan.ports) {
@@ -86,7 +86,7 @@ process.on('unhandledRejection', (e) => { throw e; });
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
-    case 'plan': applyPlan(m.plan, m.fds).catch((e) => send({ type: 'listen-failed', generation: m.plan.generation, errors: [String(e)] })); break;
+    case 'plan': applyPlan(m.plan, m.fds, m.counters).catch((e) => send({ type: 'listen-failed', generation: m.plan.generation, errors: [String(e)] })); break;
     case 'drain': drain(); break;
     case 'shutdown': exit(0); break;
     case 'metrics':
@@ -96,4 +96,4 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-applyPlan((workerData as { plan: Plan }).plan, (workerData as { fds: Record<string, number> }).fds).catch((e) => send({ type: 'listen-failed', generation: -1, errors: [String(e)] }));
+applyPlan((workerData as { plan: Plan }).plan, (workerData as { fds: Record<string, number> }).fds, (workerData as { counters?: Record<string, SharedArrayBuffer> }).counters).catch((e) => send({ type: 'listen-failed', generation: -1, errors: [String(e)] }));

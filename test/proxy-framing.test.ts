@@ -65,3 +65,21 @@ test('a well-formed chunked POST is still forwarded, re-framed', async () => {
 test('after refusing, the engine keeps serving other connections', async () => {
   assert.equal((await request(port, { path: '/x' })).status, 200);
 });
+
+test('limits: a request target over 8 KiB gets 414, more than 100 headers or 32 KiB of headers get 431, and the connection closes', async () => {
+  const before = backend.seen.length;
+  const long = await rawExchange(port, `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`, 400);
+  assert.match(long.text, /^HTTP\/1\.1 414 /);
+  let many = 'GET / HTTP/1.1\r\nHost: a\r\n';
+  for (let i = 0; i < 101; i++) many += `x-h${i}: v\r\n`;
+  const r1 = await rawExchange(port, `${many}\r\n`, 400);
+  // the uWS parser itself stops at 50 header fields and closes; node's stack answers 431
+  assert.ok(r1.text === '' || /^HTTP\/1\.1 431 /.test(r1.text), r1.text.slice(0, 40));
+  assert.ok(r1.closed || r1.text === '');
+  const r2 = await rawExchange(port, `GET / HTTP/1.1\r\nHost: a\r\nx-big: ${'b'.repeat(33000)}\r\n\r\n`, 400);
+  assert.match(r2.text, /^HTTP\/1\.1 431 /);
+  assert.equal(backend.seen.length, before);
+  // at the limits: still served
+  const ok = await request(port, { path: `/${'a'.repeat(1000)}`, headers: { 'x-big': 'c'.repeat(30000) } }); // the WAF's pathLength is 1 KiB
+  assert.equal(ok.status, 200);
+});

@@ -4,10 +4,22 @@
 //  - Transfer-Encoding: only a single, final `chunked` (HTTP/1.1); anything else (gzip, lists, repeats)
 //  - Content-Length: one header, digits only; never together with Transfer-Encoding
 //  - Host: exactly one
+// and the size limits every front end shares (nginx-like defaults): request target over MAX_TARGET_BYTES → 414,
+// more than MAX_HEADER_COUNT headers or MAX_HEADER_BYTES of header names and values in total → 431.
 import type { RequestCtx } from '../context';
 
+export const MAX_TARGET_BYTES = 8192;
+export const MAX_HEADER_COUNT = 100;
+export const MAX_HEADER_BYTES = 32768;
+
 export function checkFraming(ctx: RequestCtx): boolean {
-  const h = ctx.ex.headers;
+  const ex = ctx.ex;
+  const h = ex.headers;
+  if (ex.rawPath.length + ex.query.length + 1 > MAX_TARGET_BYTES) { ctx.reject('request target too long', 414); return false; }
+  if (h.length > MAX_HEADER_COUNT * 2) { ctx.reject('too many header fields', 431); return false; }
+  let bytes = 0;
+  for (let i = 0; i < h.length; i++) bytes += h[i].length;
+  if (bytes > MAX_HEADER_BYTES) { ctx.reject('request header fields too large', 431); return false; }
   let te = 0;
   let cl = 0;
   let host = 0;

@@ -19,15 +19,22 @@ export function inspect(ctx: RequestCtx, next: (ctx: RequestCtx) => void): void 
 
   const plan = sec.inspector.bodyPlan(req, wctx);
   const logOnly = sec.inspector.policy.limits.mode === 'LogOnly';
+  const sizeLimit = `${plan.kind === 'none' ? 'general' : plan.kind === 'form' ? 'parameter' : plan.kind}.bodySize`;
   if (plan.maxBytes > 0 && ex.bodyLength > plan.maxBytes && !logOnly) {
     const v: Verdict = { blocked: true, blockType: 'limits', hits: [], limitsMode: 'Block',
-      limitViolations: [{ limit: `${plan.kind === 'none' ? 'general' : plan.kind === 'form' ? 'parameter' : plan.kind}.bodySize`, actual: ex.bodyLength, max: plan.maxBytes }] };
+      limitViolations: [{ limit: sizeLimit, actual: ex.bodyLength, max: plan.maxBytes }] };
     conclude(ctx, v, next, true);
     return;
   }
   if (!plan.buffer) {
-    ctx.bodyLimit = plan.maxBytes;
-    conclude(ctx, sec.inspector.inspect(req, wctx), next);
+    // LogOnly limits never stop a streamed body; a declared length above the limit is reported
+    ctx.bodyLimit = logOnly ? 0 : plan.maxBytes;
+    const v = sec.inspector.inspect(req, wctx);
+    if (logOnly && plan.maxBytes > 0 && ex.bodyLength > plan.maxBytes) {
+      v.limitViolations.push({ limit: sizeLimit, actual: ex.bodyLength, max: plan.maxBytes });
+      v.limitsMode = 'LogOnly';
+    }
+    conclude(ctx, v, next);
     return;
   }
   const parts: Buffer[] = [];
@@ -45,12 +52,12 @@ export function inspect(ctx: RequestCtx, next: (ctx: RequestCtx) => void): void 
     if (plan.maxBytes > 0 && size > plan.maxBytes) {
       if (!logOnly) {
         conclude(ctx, { blocked: true, blockType: 'limits', hits: [], limitsMode: 'Block',
-          limitViolations: [{ limit: `${plan.kind === 'form' ? 'parameter' : plan.kind}.bodySize`, actual: size, max: plan.maxBytes }] }, next, true);
+          limitViolations: [{ limit: sizeLimit, actual: size, max: plan.maxBytes }] }, next, true);
         return;
       }
       // LogOnly: the body is too large to inspect; it is logged and streamed through uninspected.
       ctx.rt.observer.security?.(ctx, { blocked: false, hits: [], limitsMode: 'LogOnly',
-        limitViolations: [{ limit: `${plan.kind}.bodySize`, actual: size, max: plan.maxBytes }] });
+        limitViolations: [{ limit: sizeLimit, actual: size, max: plan.maxBytes }] });
       stream = new Readable({ read: () => ex.resumeBody() });
       stream.on('error', () => {});
       for (const p of parts) stream.push(p);
