@@ -7,6 +7,7 @@ import { resolveGateways, type GatewayModel } from './gateways';
 import type { BackendPlan, ConfigError, ObjectStatus, Plan, PlanListener, PlanPort } from './plan';
 import { sortEntries } from './precedence';
 import { compileSecurity } from './security';
+import { compileRateLimits } from './ratelimit';
 import { Store } from './store';
 import { validateObjects } from './validate';
 
@@ -30,6 +31,7 @@ export function compileObjects(objs: LoadedObject[], opts?: Partial<CompileOptio
   attachRoutes(ctx, gateways, resolver);
   const ports = buildPorts(gateways, options.bindAddress);
   const security = compileSecurity(ctx, valid, ports);
+  const rateLimits = compileRateLimits(ctx, valid, ports);
   listenerStatuses(ctx, gateways);
   if (!gateways.some((g) => g.served && g.listeners.some((l) => l.programmed)) && diag.errors.length === 0) {
     diag.add({ file: sorted[0]?.source.file ?? '', line: 0, object: '', path: '', message: 'no Gateway listener is served: nothing will listen', severity: 'warning' });
@@ -46,6 +48,7 @@ export function compileObjects(objs: LoadedObject[], opts?: Partial<CompileOptio
     ports,
     backends: usedBackends(ports, resolver.backends),
     security,
+    ...(Object.keys(rateLimits).length > 0 ? { rateLimits } : {}),
     statuses,
     warnings,
   };

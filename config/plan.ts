@@ -204,6 +204,8 @@ export interface RulePlan {
   retry?: RetryPlan;
   /** key into Plan.security (WAF policy), or null for unsecured */
   security: string | null;
+  /** key into Plan.rateLimits (RateLimitPolicy targeting the route); absent = no rate limit */
+  rateLimit?: string;
 }
 
 export interface PlanListener {
@@ -223,6 +225,67 @@ export interface PlanListener {
   features: FeatureFlags;
   /** HTTPS only: certificates and raw `tls.options` (policy applied by tls/) */
   tls?: ListenerTlsPlan;
+  /** client IP derivation (GatewayParameters `defaults.downstream.remoteIP`); absent = connection IP */
+  remoteIP?: RemoteIPPlan;
+}
+
+// ---------------------------------------------------------------- client IP and rate limits
+
+export type RemoteIPPlan =
+  | { type: 'connectionIP' }
+  /** exactly one of numTrustedHops / trustedCIDRRanges */
+  | { type: 'xff'; numTrustedHops?: number; trustedCIDRRanges?: string[] }
+  /** headerName lower-case */
+  | { type: 'customHeader'; headerName: string; required: boolean };
+
+/** One entry of RateLimitPolicy `policies[]` (first match wins). */
+export interface RateLimitEntryPlan {
+  /** `ns/policy#index`: counter identity (shared-memory buckets and Redis keys) */
+  id: string;
+  /** requestConditions as written (waf/conditions ConditionsPlan); absent = matches every request */
+  conditions?: import('../waf/conditions').ConditionsPlan;
+  /** absent = explicit "no limit" exception */
+  limit?: { requests: number; perMs: number };
+  /** one counter per client IP (table of `counters` slots), or one counter for everything */
+  countBy: 'ip' | 'none';
+  counters: number;
+  headers: boolean;
+  /** fixed Retry-After seconds; absent = dynamic */
+  retryAfter?: number;
+  mode: 'Block' | 'LogOnly';
+}
+
+export interface RateLimitPlan {
+  /** `ns/name` of the RateLimitPolicy */
+  key: string;
+  entries: RateLimitEntryPlan[];
+  /** shared mode: counters live in this Redis (absent = per engine) */
+  redis?: RedisPlan;
+}
+
+export interface RedisPlan {
+  /** `ns/name` of the RedisProvider */
+  id: string;
+  mode: 'standalone' | 'sentinel' | 'cluster';
+  nodes: Endpoint[];
+  masterName?: string;
+  username?: string;
+  password?: string;
+  tls?: {
+    insecure: boolean;
+    /** PEM bundle; absent = system roots */
+    ca?: string;
+    /** lower-case hex without separators */
+    pinnedHashes: string[];
+    pinnedSPKIs: string[];
+    allowedSANs: { type: 'DNS' | 'URI' | 'IPAddress'; matcher: import('../waf/conditions').StringMatcherPlan }[];
+    minVersion?: string;
+    maxVersion?: string;
+    ciphers?: string;
+    clientCert?: { cert: string; key: string };
+  };
+  connectTimeoutMs: number;
+  maxDurationMs: number;
 }
 
 export interface ListenerTlsPlan {
@@ -279,6 +342,8 @@ export interface Plan {
   backends: Record<string, BackendPlan>;
   /** compiled WAF policies by key (filled by the WAF work; opaque to the router) */
   security: Record<string, unknown>;
+  /** RateLimitPolicies by `ns/name` (RulePlan.rateLimit) */
+  rateLimits?: Record<string, RateLimitPlan>;
   statuses: ObjectStatus[];
   /** warnings only: a plan is never produced when there are errors */
   warnings: ConfigError[];

@@ -39,6 +39,8 @@ export class RequestCtx implements RouteRequest {
   bodyLimit = 0;
   /** block type when the WAF refused the request */
   blocked = '';
+  /** headers an earlier phase adds to whatever response goes out (e.g. X-RateLimit-*) */
+  extraResponseHeaders: string[] | null = null;
   /** header rewrite details (Integration / LogOnly modes), logged */
   rewrites: { request?: RewriteReport; response?: RewriteReport } | null = null;
   private cond: ConditionInput | null = null;
@@ -97,6 +99,11 @@ export class RequestCtx implements RouteRequest {
     return r.headers;
   }
 
+  addResponseHeaders(h: string[]): void {
+    if (this.extraResponseHeaders) this.extraResponseHeaders.push(...h);
+    else this.extraResponseHeaders = h.slice();
+  }
+
   onCleanup(fn: () => void): void {
     (this.cleanups ??= []).push(fn);
   }
@@ -109,6 +116,7 @@ export class RequestCtx implements RouteRequest {
     const b = localBody(status, this.id, getHeader(ex.headers, 'accept'));
     const headers = ['content-type', b.contentType, 'x-request-id', this.id, 'cache-control', 'no-store'];
     if (extraHeaders) headers.push(...extraHeaders);
+    if (this.extraResponseHeaders) headers.push(...this.extraResponseHeaders);
     this.bytesOut = Buffer.byteLength(b.body);
     ex.respond(status, headers, b.body, close);
     this.finish(status);

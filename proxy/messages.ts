@@ -10,7 +10,9 @@ export type ToWorker =
   | { type: 'shutdown' }
   | { type: 'metrics'; seq: number }
   /** test hook: the worker throws an uncaught error (only honoured when PORTCULLIS_TEST_HOOKS=1) */
-  | { type: 'crash' };
+  | { type: 'crash' }
+  /** test hook: busy-loop `ms` of every `every` ms, `times` times (only when PORTCULLIS_TEST_HOOKS=1) */
+  | { type: 'stall'; ms: number; every: number; times: number };
 
 export type FromWorker =
   | { type: 'applied'; generation: number; errors: string[] }

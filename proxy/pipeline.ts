@@ -12,11 +12,13 @@ import { forward } from './phases/forward';
 import { forwardWebSocket } from './websocket';
 import { inspect } from './phases/inspect';
 import { rateLimit } from './phases/rate-limit';
+import { OVERLOAD } from './overload';
 
 export function handleExchange(rt: Runtime, ex: Exchange): void {
   const ctx = new RequestCtx(rt, ex);
   rt.onStart(ctx);
   ex.onAbort(() => ctx.finish(ctx.status || 499));
+  if (rt.shedder.shedding) { ctx.reply(503, 'overloaded: shedding load', ['retry-after', String(OVERLOAD.retryAfterS)]); return; }
   if (!checkFraming(ctx)) return;       // Content-Length / Transfer-Encoding / Host sanity (400 + close)
   if (!parseTarget(ctx)) return;        // Host and path: syntax, normalization
   if (!route(ctx)) return;              // listener selection, client IP, HTTPRoute match (404)

@@ -53,6 +53,8 @@ export class Runtime {
   inflight = 0;
   /** set while the worker drains: responses then ask clients to close */
   draining = false;
+  /** the worker's load shedder (overload → 503) */
+  shedder: { readonly shedding: boolean } = { shedding: false };
 
   /** `counters`: the supervisor's shared per-engine rate-limit memory (absent = private to this runtime) */
   constructor(readonly plan: Plan, readonly upstream: UpstreamPools, readonly observer: Observer, counters?: CounterBuffers) {

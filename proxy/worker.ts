@@ -11,6 +11,7 @@ import { createAccessLogger, WorkerMetrics, WorkerObserver } from './observe';
 import { handleExchange } from './pipeline';
 import { Runtime } from './runtime';
 import { UpstreamPools } from './upstream';
+import { LoadShedder } from './overload';
 
 const port = parentPort!;
 const id = (workerData as { id: number }).id;
@@ -22,6 +23,8 @@ const listeners = new Map<string, Listener>();
 /** listeners of ports removed by a reload: no longer accepting, their open connections finish */
 const retired: Listener[] = [];
 let rt: Runtime | null = null;
+const shedder = new LoadShedder();
+shedder.start();
 
 const send = (m: FromWorker) => port.postMessage(m);
 const handler = (ex: Exchange) => handleExchange(rt!, ex);
@@ -46,6 +49,7 @@ async function applyPlan(plan: Plan, fds: Record<string, number>, counters?: Rec
     send({ type: 'listen-failed', generation: plan.generation, errors: failures });
     return;
   }
+  next.shedder = shedder;
   rt = next;
   upstream.retainOnly(plan);
   for (const [key, l] of listeners) {
@@ -93,6 +97,12 @@ port.on('message', (m: ToWorker) => {
       metrics.registry.getMetricsAsJSON().then((data) => send({ type: 'metrics', seq: m.seq, data }));
       break;
     case 'crash': setImmediate(() => { throw new Error('crash requested by test hook'); }); break;
+    case 'stall': {
+      // test hook: keep the event loop busy (m.ms of every m.every ms, `times` times) to exercise load shedding
+      let n = 0;
+      const t = setInterval(() => { const end = Date.now() + m.ms; while (Date.now() < end) { /* busy */ } if (++n >= m.times) clearInterval(t); }, m.every);
+      break;
+    }
   }
 });
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { BackendTLSPolicySchema } from './backendtlspolicy';
 import { ContentSecurityPolicySchema, DenyRulesSchema, HeaderRewritesSchema, LimitsSchema, ParserSchema } from './security-policies';
 import { ConfigMapSchema } from './configmap';
+import { RateLimitPolicySchema, RedisProviderSchema } from './ratelimit';
 import { EndpointSliceSchema } from './endpointslice';
 import { GatewaySchema } from './gateway';
 import { GatewayClassSchema } from './gatewayclass';
@@ -37,6 +38,8 @@ export const KINDS: KindInfo[] = [
   { group: AIRLOCK_GROUP, kind: 'Limits', versions: ['v1alpha1'], schema: LimitsSchema },
   { group: AIRLOCK_GROUP, kind: 'Parser', versions: ['v1alpha1'], schema: ParserSchema },
   { group: AIRLOCK_GROUP, kind: 'HeaderRewrites', versions: ['v1alpha1'], schema: HeaderRewritesSchema },
+  { group: AIRLOCK_GROUP, kind: 'RateLimitPolicy', versions: ['v1alpha1'], schema: RateLimitPolicySchema },
+  { group: AIRLOCK_GROUP, kind: 'RedisProvider', versions: ['v1alpha1'], schema: RedisProviderSchema },
   { group: '', kind: 'Service', versions: ['v1'], schema: ServiceSchema },
   { group: '', kind: 'Secret', versions: ['v1'], schema: SecretSchema },
   { group: '', kind: 'ConfigMap', versions: ['v1'], schema: ConfigMapSchema },

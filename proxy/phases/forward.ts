@@ -132,6 +132,7 @@ class Forwarder implements UpstreamHandler {
     }
     if (ctx.sec) h = ctx.rewriteResponse(h);
     h.push('x-request-id', ctx.id);
+    if (ctx.extraResponseHeaders) h.push(...ctx.extraResponseHeaders);
     if (rule.responseHeaders) h = applyHeaderModifier(h, rule.responseHeaders);
     const cors = ctx.rt.rules.get(rule)!.cors;
     if (cors) {

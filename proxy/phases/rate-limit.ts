@@ -32,15 +32,6 @@ function apply(ctx: RequestCtx, d: Decision, next: (ctx: RequestCtx) => void): v
     ctx.reply(429, 'rate limit exceeded', limitHeaders(d, true));
     return;
   }
-  if (p.headers) addResponseHeaders(ctx, limitHeaders(d, false));
+  if (p.headers) ctx.addResponseHeaders(limitHeaders(d, false));
   next(ctx);
-}
-
-/** Append headers to whatever response this exchange sends (upstream or local). */
-function addResponseHeaders(ctx: RequestCtx, extra: string[]): void {
-  const ex = ctx.ex;
-  const writeHead = ex.writeHead;
-  ex.writeHead = (status, headers, contentLength, noBody) => writeHead.call(ex, status, headers.concat(extra), contentLength, noBody);
-  const respond = ex.respond;
-  ex.respond = (status, headers, body, close) => respond.call(ex, status, headers.concat(extra), body, close);
 }
