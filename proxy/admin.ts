@@ -5,6 +5,8 @@ export interface AdminSource {
   readonly ready: boolean;
   readonly status: unknown;
   metricsText(): Promise<string>;
+  /** test hooks (only when PORTCULLIS_TEST_HOOKS=1): POST /debug/<name>?query */
+  testHook?(name: string, params: URLSearchParams): boolean;
 }
 
 export interface AdminServer {
@@ -14,7 +16,13 @@ export interface AdminServer {
 
 export function startAdmin(host: string, port: number, src: AdminSource): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
+    const [url, qs] = (req.url ?? '/').split('?');
+    if (req.method === 'POST' && url.startsWith('/debug/') && src.testHook && process.env.PORTCULLIS_TEST_HOOKS === '1') {
+      const ok = src.testHook(url.slice(7), new URLSearchParams(qs ?? ''));
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'no such hook\n');
+      return;
+    }
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);

@@ -200,6 +200,17 @@ export class Supervisor {
     this.reloadTimer = setTimeout(() => { this.reloadTimer = null; void this.reload(reason); }, 150);
   }
 
+  /** Test hooks behind PORTCULLIS_TEST_HOOKS=1 (admin POST /debug/crash, /debug/stall?ms=&every=&times=). */
+  testHook(name: string, p: URLSearchParams): boolean {
+    if (name === 'crash') { this.crashWorker(Number(p.get('worker') ?? 0)); return true; }
+    if (name === 'stall') {
+      const m: ToWorker = { type: 'stall', ms: Number(p.get('ms') ?? 300), every: Number(p.get('every') ?? 350), times: Number(p.get('times') ?? 10) };
+      for (const s of this.slots) if (s && !s.exiting) s.worker.postMessage(m);
+      return true;
+    }
+    return false;
+  }
+
   /** Test hook: make one worker throw (only wired when PORTCULLIS_TEST_HOOKS=1). */
   crashWorker(id: number): void {
     this.slots[id]?.worker.postMessage({ type: 'crash' } satisfies ToWorker);

@@ -125,3 +125,29 @@ test('invalid config at start: run exits non-zero with file:line messages and bi
   assert.notEqual(code, 0);
   assert.match(engine.stderr(), /x\.yaml:\d+: Gateway\/default\/g: /);
 });
+
+test('overload: a worker whose event loop lags sheds new requests with 503 and Retry-After; admin keeps answering', async () => {
+  const engine = await startEngine(['--config', dir], { workers: 1, env: { PORTCULLIS_TEST_HOOKS: '1' } });
+  try {
+    assert.equal((await request(port, { path: '/x' })).status, 200);
+    // the worker busy-loops 300 ms of every 350 ms for ~3.5 s
+    assert.equal((await request(engine.adminPort, { path: '/debug/stall?ms=300&every=350&times=10', method: 'POST' })).status, 200);
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    let adminOk = 0;
+    const end = Date.now() + 2500;
+    while (Date.now() < end) {
+      const [r, a] = await Promise.all([request(port, { path: '/x', timeoutMs: 5000 }), request(engine.adminPort, { path: '/healthz' })]);
+      statuses.push(r.status);
+      if (r.status === 503) retryAfter = r.headers['retry-after'] as string;
+      if (a.status === 200) adminOk++;
+    }
+    assert.ok(statuses.includes(503), `no request was shed: ${statuses.join(',')}`);
+    assert.equal(retryAfter, '1');
+    assert.ok(adminOk > 0);
+    // once the stall is over, requests are served again
+    await waitFor(async () => (await request(port, { path: '/x' })).status === 200, 5000);
+  } finally {
+    await engine.stop();
+  }
+});
