@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { startBackend, type TestBackend } from './helpers/backend';
 import { startEngine, tempConfig, type Engine } from './helpers/engine';
 import { freePort, request, waitFor } from './helpers/net';
+import { engineLogs } from './helpers/logs';
 import { gateway, gatewayClass, httpRoute, service, yamlDocs } from './helpers/manifests';
 import { hit, looseRequest, pathPrefix } from './helpers/e2e';
 
 type Obj = Record<string, unknown>;
 interface Violation { limit: string; actual: number; max: number; name?: string }
 interface SecLog { http: { request: { id: string } }; airlock: { summary: { action: string }; actions: Obj; limits?: Violation[] } }
+const { securityLogs, securityLog, metric } = engineLogs<SecLog>(() => engine);
 
 let app: TestBackend;
 let engine: Engine;
@@ -74,25 +76,8 @@ after(async () => {
   await app?.close();
 });
 
-function securityLogs(): SecLog[] {
-  return engine.stdout().split('\n').filter((l) => l.includes('"log.logger":"security"')).map((l) => JSON.parse(l) as SecLog);
-}
 
-async function securityLog(id: string): Promise<SecLog> {
-  let found: SecLog | undefined;
-  await waitFor(() => (found = securityLogs().find((l) => l.http.request.id === id)) !== undefined, 3000)
-    .catch(() => assert.fail(`no security log entry for request ${id}`));
-  return found!;
-}
 
-async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const body = (await request(engine.adminPort, { path: '/metrics' })).body;
-  for (const line of body.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
-}
 
 interface Out { status: number; forwarded: boolean; id: string; body: string }
 async function send(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Out> {

@@ -130,12 +130,12 @@ test('overload: a worker whose event loop lags sheds new requests with 503 and R
   const engine = await startEngine(['--config', dir], { workers: 1, env: { PORTCULLIS_TEST_HOOKS: '1' } });
   try {
     assert.equal((await request(port, { path: '/x' })).status, 200);
-    // the worker busy-loops 300 ms of every 350 ms for ~3.5 s
-    assert.equal((await request(engine.adminPort, { path: '/debug/stall?ms=300&every=350&times=10', method: 'POST' })).status, 200);
+    // the worker busy-loops 600 ms of every 620 ms for ~5 s
+    assert.equal((await request(engine.adminPort, { path: '/debug/stall?ms=600&every=620&times=8', method: 'POST' })).status, 200);
     const statuses: number[] = [];
     let retryAfter: string | undefined;
     let adminOk = 0;
-    const end = Date.now() + 2500;
+    const end = Date.now() + 4000;
     while (Date.now() < end) {
       const [r, a] = await Promise.all([request(port, { path: '/x', timeoutMs: 5000 }), request(engine.adminPort, { path: '/healthz' })]);
       statuses.push(r.status);
