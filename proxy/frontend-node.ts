@@ -12,6 +12,8 @@ type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
 const identities = new WeakMap<TLSSocket, ClientIdentity>();
+/** HTTP/1 connections on which a request was refused with "close": anything pipelined behind it is dropped. */
+const refusedSockets = new WeakSet<object>();
 
 export class NodeExchange implements Exchange {
   readonly method: string;
@@ -121,7 +123,10 @@ export class NodeExchange implements Exchange {
 
   respond(status: number, headers: string[], body: string | Buffer, close = false): void {
     if (this.aborted || this.finished) return;
-    if (close && this.req.httpVersionMajor === 1) (this.res as http.ServerResponse).shouldKeepAlive = false;
+    if (close && this.req.httpVersionMajor === 1) {
+      (this.res as http.ServerResponse).shouldKeepAlive = false;
+      refusedSockets.add(this.req.socket);
+    }
     this.head(status, headers, Buffer.byteLength(body));
     this.finished = true;
     if (this.method === 'HEAD') this.res.end();
@@ -152,7 +157,46 @@ export const NODE_LIMITS = {
   maxConcurrentStreams: 128,
 };
 
+/**
+ * Entry point for every request of node's stack. A request pipelined behind one refused with "close" is never
+ * handed to the pipeline (node's parser has already read it): the connection closes after the refusal.
+ * HTTP/1.0 with Transfer-Encoding is faulty framing (RFC 9112 §6.1): 400 and close.
+ */
+function admit(req: Req, res: Res, port: number, tls: boolean, handler: ExchangeHandler): void {
+  if (req.httpVersionMajor === 1) {
+    if (refusedSockets.has(req.socket)) { (res as http.ServerResponse).shouldKeepAlive = false; req.socket.destroySoon(); return; }
+    if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
+      refusedSockets.add(req.socket);
+      const r = res as http.ServerResponse;
+      r.shouldKeepAlive = false;
+      r.writeHead(400, { 'content-type': 'text/plain', 'content-length': '12', connection: 'close' });
+      r.end('Bad Request\n');
+      return;
+    }
+  }
+  handler(new NodeExchange(req, res, port, tls));
+}
+
+/**
+ * Parser errors of node's HTTP/1 stack (malformed request line or headers, bare CR/LF, obs-fold, control bytes,
+ * invalid chunking, oversize headers, header timeout): answer 400 / 431 / 408 (413 for oversized chunk
+ * extensions) with close, never a silent reset. The http2 server with allowHTTP1 has no default answer.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  const s = socket as import('node:net').Socket;
+  if (s.destroyed || !s.writable || (s as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) { s.destroy(); return; }
+  const code = err.code ?? '';
+  const [status, text] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
+      : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? [413, 'Payload Too Large']
+        : [400, 'Bad Request'];
+  const body = `${text}\n`;
+  s.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  s.destroySoon?.();
+}
+
 function applyLimits(server: http.Server | http2.Http2SecureServer): void {
+  server.on('clientError', onClientError);
   const s = server as http.Server;
   s.headersTimeout = NODE_LIMITS.headersTimeoutMs;
   s.requestTimeout = NODE_LIMITS.requestTimeoutMs;
@@ -169,7 +213,7 @@ export interface NodeListener {
 
 /** Plain HTTP/1.1 on node's stack (fallback when uWS cannot load). */
 export function listenNodeHttp(fd: number, port: number, handler: ExchangeHandler): Promise<NodeListener> {
-  const server = http.createServer({ maxHeaderSize: NODE_LIMITS.maxHeaderBytes }, (req, res) => handler(new NodeExchange(req, res, port, false)));
+  const server = http.createServer({ maxHeaderSize: NODE_LIMITS.maxHeaderBytes }, (req, res) => admit(req, res, port, false, handler));
   applyLimits(server);
   return listenFd(server, fd, port);
 }
@@ -179,7 +223,7 @@ export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.Secu
   const server = http2.createSecureServer({
     ...tlsOptions, allowHTTP1: true, maxHeaderSize: NODE_LIMITS.maxHeaderBytes, unknownProtocolTimeout: 10_000,
     settings: { maxConcurrentStreams: NODE_LIMITS.maxConcurrentStreams, maxHeaderListSize: NODE_LIMITS.maxHeaderBytes },
-  } as http2.SecureServerOptions, (req, res) => handler(new NodeExchange(req, res, port, true)));
+  } as http2.SecureServerOptions, (req, res) => admit(req, res, port, true, handler));
   applyLimits(server);
   return listenFd(server, fd, port);
 }

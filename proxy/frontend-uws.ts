@@ -64,8 +64,10 @@ class UwsExchange implements Exchange {
       onChunk(Buffer.from(ab.slice(0)), last);
     });
   }
-  pauseBody(): void { if (!this.aborted) this.res.pause(); }
-  resumeBody(): void { if (!this.aborted) this.res.resume(); }
+  // uWS 20.30 stops delivering the body when resume() is called on a response that is not paused: keep them paired.
+  private bodyPaused = false;
+  pauseBody(): void { if (!this.aborted && !this.bodyPaused) { this.bodyPaused = true; this.res.pause(); } }
+  resumeBody(): void { if (!this.aborted && this.bodyPaused) { this.bodyPaused = false; this.res.resume(); } }
 
   /**
    * Status and headers wait for the first body bytes (or the end) so that a small response leaves in one

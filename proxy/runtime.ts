@@ -5,7 +5,7 @@ import { EndpointRing, WeightedChooser } from './balancer';
 import type { RequestCtx } from './context';
 import { CorsPolicy } from './filters/cors';
 import { PortRouter } from './router';
-import type { UpstreamPools } from './upstream';
+import type { Upstream } from './upstream';
 import { createInspector, type Inspector } from '../waf/inspect';
 import { HeaderRewriter } from '../waf/header-rewrites';
 import type { RouteSecurityPlan } from '../waf/route-security';
@@ -57,7 +57,7 @@ export class Runtime {
   shedder: { readonly shedding: boolean } = { shedding: false };
 
   /** `counters`: the supervisor's shared per-engine rate-limit memory (absent = private to this runtime) */
-  constructor(readonly plan: Plan, readonly upstream: UpstreamPools, readonly observer: Observer, counters?: CounterBuffers) {
+  constructor(readonly plan: Plan, readonly upstream: Upstream, readonly observer: Observer, counters?: CounterBuffers) {
     this.rateLimiters = buildRateLimiters(plan, counters);
     for (const port of plan.ports) {
       this.routers.set(port.port, new PortRouter(port));

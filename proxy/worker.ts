@@ -10,7 +10,7 @@ import type { FromWorker, ToWorker } from './messages';
 import { createAccessLogger, WorkerMetrics, WorkerObserver } from './observe';
 import { handleExchange } from './pipeline';
 import { Runtime } from './runtime';
-import { UpstreamPools } from './upstream';
+import { UpstreamPools } from './upstream-h1'; // lean HTTP/1.1 client; undici only for h2c
 import { LoadShedder } from './overload';
 
 const port = parentPort!;

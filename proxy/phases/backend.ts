@@ -1,5 +1,5 @@
 // Phase: pick the backendRef (smooth weighted round robin, invalid refs keep their share and get 500)
-// and an endpoint of it (503 when the backend has none).
+// and an endpoint of it (503 when the backend has none, or all of them are ejected as failing).
 import type { RequestCtx } from '../context';
 
 export function chooseBackend(ctx: RequestCtx): boolean {
@@ -11,7 +11,11 @@ export function chooseBackend(ctx: RequestCtx): boolean {
   if (!b) { ctx.reply(500, 'backend missing from plan'); return false; }
   ctx.backend = b.plan;
   const ep = b.ring.pick(Date.now());
-  if (ep === null) { ctx.reply(503, 'backend has no ready endpoints'); return false; }
+  if (ep === null) {
+    // no ready endpoints, or every endpoint ejected by passive health checks (balancer.ts OUTLIER)
+    ctx.reply(503, b.plan.endpoints.length === 0 ? 'backend has no ready endpoints' : 'every endpoint of the backend is ejected (failing)');
+    return false;
+  }
   ctx.endpoint = ep;
   return true;
 }

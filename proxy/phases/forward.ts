@@ -154,6 +154,7 @@ class Forwarder implements UpstreamHandler {
 
   onEnd(): void {
     const ctx = this.ctx;
+    ctx.rt.backends.get(ctx.backend!.id)?.ring.recordSuccess(ctx.endpoint!, Date.now());
     ctx.ex.end();
     ctx.finish(ctx.status);
   }
@@ -162,9 +163,8 @@ class Forwarder implements UpstreamHandler {
     const ctx = this.ctx;
     if (ctx.finished) return;
     this.clearAttemptTimer();
-    if (kind === 'refused' || kind === 'connect') {
-      ctx.rt.backends.get(ctx.backend!.id)?.ring.markFailed(ctx.endpoint!, Date.now());
-    }
+    // passive health: connect errors skip the endpoint for a moment, repeated failures eject it (balancer.ts)
+    ctx.rt.backends.get(ctx.backend!.id)?.ring.recordFailure(ctx.endpoint!, kind, Date.now());
     ctx.rt.observer.upstreamFailure?.(ctx, kind);
     if (!ctx.ex.headersSent && this.canRetry()) { this.retry(); return; }
     if (ctx.ex.headersSent) {
@@ -181,6 +181,7 @@ class Forwarder implements UpstreamHandler {
     const ctx = this.ctx;
     if (ctx.finished || ctx.ex.headersSent) return;
     this.call?.abort();
+    ctx.rt.backends.get(ctx.backend!.id)?.ring.recordFailure(ctx.endpoint!, 'timeout', Date.now());
     ctx.rt.observer.upstreamFailure?.(ctx, 'timeout');
     if (this.canRetry()) { this.retry(); return; }
     ctx.reply(504, 'upstream timeout (backendRequest)');

@@ -4,6 +4,7 @@
 //  - Transfer-Encoding: only a single, final `chunked` (HTTP/1.1); anything else (gzip, lists, repeats)
 //  - Content-Length: one header, digits only; never together with Transfer-Encoding
 //  - Host: exactly one
+//  - header field names: non-empty RFC 9110 tokens (the uWS parser lets an empty name through)
 // and the size limits every front end shares (nginx-like defaults): request target over MAX_TARGET_BYTES → 414,
 // more than MAX_HEADER_COUNT headers or MAX_HEADER_BYTES of header names and values in total → 431.
 import type { RequestCtx } from '../context';
@@ -25,6 +26,7 @@ export function checkFraming(ctx: RequestCtx): boolean {
   let host = 0;
   for (let i = 0; i < h.length; i += 2) {
     const n = h[i];
+    if (!isToken(n)) { ctx.reject('invalid header field name'); return false; }
     if (n === 'transfer-encoding') {
       te++;
       if (h[i + 1].trim().toLowerCase() !== 'chunked') { ctx.reject('unsupported Transfer-Encoding'); return false; }
@@ -39,6 +41,21 @@ export function checkFraming(ctx: RequestCtx): boolean {
   if (cl > 1) { ctx.reject('repeated Content-Length'); return false; }
   if (te > 0 && cl > 0) { ctx.reject('both Content-Length and Transfer-Encoding'); return false; }
   if (host !== 1) { ctx.reject(host === 0 ? 'missing Host header' : 'repeated Host header'); return false; }
+  return true;
+}
+
+/** tchar of RFC 9110 §5.6.2 by code point (0..127) */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
+for (let c = 65; c <= 90; c++) { TCHAR[c] = 1; TCHAR[c + 32] = 1; }
+
+function isToken(v: string): boolean {
+  if (v.length === 0) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 127 || TCHAR[c] === 0) return false;
+  }
   return true;
 }
 

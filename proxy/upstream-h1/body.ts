@@ -18,6 +18,7 @@ export class BodyPump {
   private ended = false;
   private detached = false;
   private waiting = false;
+  private reported = false;
 
   /** `length` = declared content-length, -1 = chunked */
   constructor(private readonly owner: PumpOwner, private readonly socket: Socket, private readonly stream: Readable,
@@ -65,6 +66,8 @@ export class BodyPump {
       this.sent += n;
       if (this.sent > this.length) { this.fail('request body longer than its content-length'); return; }
       ok = this.socket.write(chunk);
+      // every declared byte is out: the request is complete even if the source has not signalled its end yet
+      if (this.sent === this.length) { this.reported = true; this.owner.bodyDone(); }
     }
     if (!ok) { this.waiting = true; this.stream.pause(); }
   };
@@ -75,7 +78,7 @@ export class BodyPump {
     if (this.length < 0) this.socket.write(LAST_CHUNK);
     else if (this.sent !== this.length) { this.fail('request body shorter than its content-length'); return; }
     this.detach();
-    this.owner.bodyDone();
+    if (!this.reported) { this.reported = true; this.owner.bodyDone(); }
   };
 
   private readonly onError = (err: Error): void => {

@@ -28,7 +28,8 @@ export interface ConnOwner {
   retry(call: Call): void;
 }
 
-const T_NONE = 0, T_CONNECT = 1, T_HEADERS = 2, T_BODY = 3, T_IDLE = 4;
+/** request-phase timer kinds; T_BODY_WANTED = headers seen, the body timer starts when the read pass ends */
+const T_NONE = 0, T_CONNECT = 1, T_HEADERS = 2, T_BODY = 3, T_BODY_WANTED = 4;
 
 export class Connection implements ResponseSink, PumpOwner {
   socket: net.Socket | null = null;
@@ -44,10 +45,14 @@ export class Connection implements ResponseSink, PumpOwner {
   private stash: Buffer | null = null;
   private stashOff = 0;
   private wantResume = false;
+  private socketPaused = false;
   private readonly parser: ResponseParser;
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
   private timerKind = T_NONE;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private idleMs = 0;
+  private idleArmed = false;
 
   constructor(private readonly owner: ConnOwner, call: Call) {
     this.parser = new ResponseParser(this);
@@ -76,6 +81,7 @@ export class Connection implements ResponseSink, PumpOwner {
   assign(call: Call): void {
     this.call = call;
     call.conn = this;
+    this.idleArmed = false;
     this.socket!.ref();
     this.start(call);
   }
@@ -83,7 +89,12 @@ export class Connection implements ResponseSink, PumpOwner {
   /** Parked in the pool: closed after `ms` unless reused. */
   idle(ms: number): void {
     this.socket!.unref();
-    this.arm(T_IDLE, ms);
+    this.idleArmed = true;
+    if (this.idleTimer !== null && this.idleMs === ms) { this.idleTimer.refresh(); return; }
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(this.onIdle, ms);
+    this.idleTimer.unref();
+    this.idleMs = ms;
   }
 
   abortCall(call: Call): void {
@@ -105,6 +116,7 @@ export class Connection implements ResponseSink, PumpOwner {
     }
     if (this.eof) { this.handleEof(); return; }
     this.arm(T_BODY, call.req.bodyTimeoutMs);
+    this.socketPaused = false;
     this.socket!.resume();
   }
 
@@ -112,6 +124,7 @@ export class Connection implements ResponseSink, PumpOwner {
     if (this.dead) return;
     this.dead = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
     this.timerKind = T_NONE;
     if (this.pump !== null) { this.pump.detach(); this.pump = null; }
     this.socket?.destroy();
@@ -150,8 +163,8 @@ export class Connection implements ResponseSink, PumpOwner {
     this.arm(T_HEADERS, call.req.headersTimeoutMs);
   }
 
+  /** The whole request body is on the socket (the pump stays attached until the response ends). */
   bodyDone(): void {
-    this.pump = null;
     this.bodySent = true;
   }
 
@@ -180,18 +193,20 @@ export class Connection implements ResponseSink, PumpOwner {
         this.stash = buf;
         this.stashOff = end;
         this.socket!.pause();
+        this.socketPaused = true;
         this.timerKind = T_NONE; // silence while the consumer is paused is not a body timeout
         return;
       }
       if (p.complete) this.complete(call, end < buf.length);
+      else if (this.timerKind === T_BODY_WANTED) this.arm(T_BODY, call.req.bodyTimeoutMs);
       return;
     }
   }
 
   onResponseHead(status: number, headers: string[], contentLength: number): boolean {
     const call = this.call!;
-    if (this.parser.complete) this.timerKind = T_NONE;
-    else this.arm(T_BODY, call.req.bodyTimeoutMs);
+    // a response read whole in this pass needs no body timer at all
+    this.timerKind = this.parser.complete ? T_NONE : T_BODY_WANTED;
     call.h.onHeaders(status, headers, contentLength);
     return this.call === call;
   }
@@ -205,9 +220,11 @@ export class Connection implements ResponseSink, PumpOwner {
 
   private complete(call: Call, extra: boolean): void {
     this.call = null;
+    if (this.pump !== null) { this.pump.detach(); this.pump = null; }
     this.requests++;
     const reusable = this.parser.keepAlive && this.bodySent && !extra && !this.eof && !this.dead;
     this.timerKind = T_NONE;
+    if (reusable && this.socketPaused) { this.socketPaused = false; this.socket!.resume(); } // paused on the last chunk
     if (reusable) this.owner.release(this);
     else this.destroy();
     call.finish();
@@ -306,7 +323,7 @@ export class Connection implements ResponseSink, PumpOwner {
     if (this.pump !== null) this.pump.drain();
   };
 
-  // ---------------------------------------------------------------- one timer per connection
+  // ---------------------------------------------------------------- timers: re-armed with refresh(), not re-created
 
   private arm(kind: number, ms: number): void {
     if (ms <= 0) { this.timerKind = T_NONE; return; }
@@ -320,15 +337,18 @@ export class Connection implements ResponseSink, PumpOwner {
 
   private readonly onTimer = (): void => {
     const kind = this.timerKind;
-    if (kind === T_NONE || this.dead) return;
+    if (this.dead || (kind !== T_CONNECT && kind !== T_HEADERS && kind !== T_BODY)) return;
     this.timerKind = T_NONE;
     const call = this.call;
     if (kind === T_CONNECT) this.connectFailed(upstreamError(E_CONNECT_TIMEOUT, 'upstream connect timeout'));
-    else if (kind === T_IDLE) this.destroy();
     else if (call !== null) {
       this.fail(call, 'timeout', kind === T_HEADERS
         ? upstreamError(E_HEADERS_TIMEOUT, 'upstream response headers timeout')
         : upstreamError(E_BODY_TIMEOUT, 'upstream response body timeout'), false);
     }
+  };
+
+  private readonly onIdle = (): void => {
+    if (this.idleArmed && this.call === null) this.destroy();
   };
 }

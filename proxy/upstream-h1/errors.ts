@@ -1,5 +1,5 @@
 // Error codes of the lean upstream client and their classification into the proxy's failure kinds
-// (same buckets as proxy/upstream.ts `classify`, plus the client's own codes).
+// (the UpstreamFailure buckets of proxy/upstream.ts, plus the client's own codes).
 import type { UpstreamFailure } from '../upstream';
 
 export const E_CONNECT_TIMEOUT = 'UPSTREAM_CONNECT_TIMEOUT';

@@ -8,7 +8,7 @@ import type { UpstreamCall, UpstreamHandler, UpstreamRequest } from '../upstream
 import { Call } from './call';
 import { CONNECT_TIMEOUT_MS } from './connection';
 import { E_INVALID_REQUEST } from './errors';
-import { H2cCall, h2cClient } from './h2c';
+import { DispatcherCall, h2cClient } from './undici-call';
 import { Pool } from './pool';
 import { serializeHead } from './request';
 
@@ -27,33 +27,38 @@ function poolKey(backend: BackendPlan, ep: Endpoint): string {
   return `${backend.protocol === 'h2c' ? 'h2c' : 'h1'}|${ep.host}|${ep.port}|${t}`;
 }
 
-interface H1Entry { kind: 'h1'; pool: Pool; hostHeader: string }
-interface H2Entry { kind: 'h2c'; d: Dispatcher; origin: string }
+interface H1Entry { kind: 'h1'; pool: Pool; hostHeader: string; closed: boolean }
+interface H2Entry { kind: 'h2c'; d: Dispatcher; origin: string; closed: boolean }
 type Entry = H1Entry | H2Entry;
 
 export class UpstreamPools {
   private readonly pools = new Map<string, Entry>();
+  /** plan objects are immutable: remember the entry per endpoint object to skip building the key */
+  private readonly byEndpoint = new WeakMap<Endpoint, { backend: BackendPlan; e: Entry }>();
 
   private entry(backend: BackendPlan, ep: Endpoint): Entry {
+    const hit = this.byEndpoint.get(ep);
+    if (hit !== undefined && hit.backend === backend && !hit.e.closed) return hit.e;
     const key = poolKey(backend, ep);
     let e = this.pools.get(key);
     if (e === undefined) {
       const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
       if (backend.protocol === 'h2c') {
         const origin = `${backend.tls ? 'https' : 'http'}://${host}:${ep.port}`;
-        e = { kind: 'h2c', d: h2cClient(origin), origin };
+        e = { kind: 'h2c', d: h2cClient(origin), origin, closed: false };
       } else {
         const connector = backend.tls ? backendConnector(backend.tls, CONNECT_TIMEOUT_MS) : null;
-        e = { kind: 'h1', pool: new Pool(ep.host, ep.port, connector), hostHeader: `${host}:${ep.port}` };
+        e = { kind: 'h1', pool: new Pool(ep.host, ep.port, connector), hostHeader: `${host}:${ep.port}`, closed: false };
       }
       this.pools.set(key, e);
     }
+    this.byEndpoint.set(ep, { backend, e });
     return e;
   }
 
   send(backend: BackendPlan, ep: Endpoint, req: UpstreamRequest, h: UpstreamHandler): UpstreamCall {
     const e = this.entry(backend, ep);
-    if (e.kind === 'h2c') return new H2cCall(e.d, e.origin, req, h);
+    if (e.kind === 'h2c') return new DispatcherCall(e.d, e.origin, req, h);
     const call = new Call(e.pool, req, h);
     try {
       call.head = serializeHead(req.method, req.path, req.headers, req.body, e.hostHeader, call);
@@ -90,6 +95,7 @@ export class UpstreamPools {
 }
 
 function closeEntry(e: Entry): Promise<void> {
+  e.closed = true;
   return e.kind === 'h1' ? e.pool.close() : e.d.close().catch(() => {});
 }
 

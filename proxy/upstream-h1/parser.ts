@@ -48,6 +48,9 @@ const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
 for (let c = 0; c < 6; c++) { HEX[0x41 + c] = 10 + c; HEX[0x61 + c] = 10 + c; }
 
+/** Buffer#latin1Slice: in node since forever, missing from @types/node; skips toString's argument handling. */
+interface Latin1 { latin1Slice(start: number, end: number): string }
+
 function fail(code: string, message: string): never {
   throw new ProtocolError(code, message);
 }
@@ -245,9 +248,9 @@ export class ResponseParser {
       const ls = pos;
       pos = lf + 1;
       if (interim) continue;
-      let n = src.toString('latin1', ls, nameEnd);
+      let n = (src as unknown as Latin1).latin1Slice(ls, nameEnd);
       if (upper) n = n.toLowerCase();
-      const value = vs === ve ? '' : src.toString('latin1', vs, ve);
+      const value = vs === ve ? '' : (src as unknown as Latin1).latin1Slice(vs, ve);
       if (HOP_BY_HOP.has(n)) {
         if (n === 'transfer-encoding') {
           if (te || value.toLowerCase() !== 'chunked') fail('HPE_INVALID_TRANSFER_ENCODING', `unsupported transfer-encoding: ${value}`);

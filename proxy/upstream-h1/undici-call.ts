@@ -1,5 +1,5 @@
-// h2c backends stay on undici's H2CClient (as in proxy/upstream.ts): an adapter from its dispatch handler
-// to the proxy's UpstreamHandler. Not on the HTTP/1.1 hot path.
+// An adapter from an undici dispatcher's handler to the proxy's UpstreamHandler. Used for h2c backends (undici's
+// H2CClient) and by the bench's undici comparison; not on the HTTP/1.1 hot path.
 import { H2CClient, type Dispatcher } from 'undici';
 import { HOP_BY_HOP } from '../http-util';
 import type { UpstreamCall, UpstreamHandler, UpstreamRequest } from '../upstream';
@@ -10,7 +10,7 @@ export function h2cClient(origin: string): Dispatcher {
   return new H2CClient(origin, { connectTimeout: CONNECT_TIMEOUT_MS });
 }
 
-export class H2cCall implements UpstreamCall, Dispatcher.DispatchHandler {
+export class DispatcherCall implements UpstreamCall, Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private done = false;
   private abortRequested = false;
