@@ -234,7 +234,8 @@ test('scenarios: bodies of the announced sizes, benign JSON, ten query parameter
   const byName = Object.fromEntries(allScenarios(7).map((s) => [s.name, s]));
   assert.equal(byName['upload-1m'].body!.length, 1024 * 1024);
   assert.equal(byName['idle-1k'].idleConnections, 7);
-  assert.ok(allScenarios().every((s) => s.scheme === 'http'));
+  assert.deepEqual(allScenarios().filter((s) => s.scheme === 'https').map((s) => s.name), ['https-get', 'tls-new-conn']);
+  assert.equal(byName['tls-new-conn'].newConnection, true);
   assert.equal(getBody('/16k').length, 16 * 1024);
   assert.equal(getBody('/1m?x=1').length, 1024 * 1024);
   assert.equal(getBody('/hello?a=b').toString(), 'hello');
