@@ -18,6 +18,7 @@ import { goDurationMs } from './kinds/ratelimit';
 import { secretValues } from './kinds/secret';
 import type { PlanPort, RateLimitEntryPlan, RateLimitPlan, RedisPlan, RemoteIPPlan } from './plan';
 import type { ValidObject } from './validate';
+import { claimTargets, oldestFirst } from './policy-targets';
 
 type Spec = Record<string, any>;
 type Obj = ValidObject<{ metadata: { creationTimestamp?: string }; spec: Spec }>;
@@ -34,9 +35,7 @@ export function compileRateLimits(ctx: CompileContext, valid: Map<string, ValidO
   const providers = new Map<string, Obj>((valid.get('RedisProvider') ?? []).map((v) => [`${v.obj.key.namespace}/${v.obj.key.name}`, v as Obj]));
   const redisCache = new Map<string, RedisPlan | string>();
   const routes = new Set((valid.get('HTTPRoute') ?? []).map((v) => `${v.obj.key.namespace}/${v.obj.key.name}`));
-  const policies = (valid.get('RateLimitPolicy') ?? []).slice() as Obj[];
-  const age = (v: Obj) => (v.data.metadata.creationTimestamp ? Date.parse(v.data.metadata.creationTimestamp) : Number.MAX_SAFE_INTEGER);
-  policies.sort((a, b) => age(a) - age(b) || a.obj.order - b.obj.order);
+  const policies = oldestFirst((valid.get('RateLimitPolicy') ?? []) as Obj[]);
 
   const out: Record<string, RateLimitPlan> = {};
   const claim = new Map<string, string>();
@@ -62,22 +61,8 @@ export function compileRateLimits(ctx: CompileContext, valid: Map<string, ValidO
         plan.redis = r;
       }
     }
-    (spec.targetRefs as { name: string }[]).forEach((t, i) => {
-      const rk = `${ns}/${t.name}`;
-      if (!routes.has(rk)) {
-        ctx.diag.warn(v.obj, ['spec', 'targetRefs', i, 'name'], `HTTPRoute ${rk} not found`);
-        setCondition(st.conditions, cond('Accepted', 'False', 'TargetNotFound', `HTTPRoute ${rk} not found`));
-        return;
-      }
-      const prev = claim.get(rk);
-      if (prev) {
-        ctx.diag.warn(v.obj, ['spec', 'targetRefs', i], `HTTPRoute ${rk} already has RateLimitPolicy ${prev} (older); this target is ignored`);
-        setCondition(st.conditions, cond('Conflicted', 'True', 'Conflicted', `HTTPRoute ${rk} is targeted by an older policy`));
-        return;
-      }
-      claim.set(rk, key);
-      out[key] = plan;
-    });
+    claimTargets(ctx, v, 'RateLimitPolicy', routes, claim, key, (k) => k.slice(k.indexOf('/') + 1));
+    for (const owner of claim.values()) if (owner === key) { out[key] = plan; break; }
   }
   for (const p of ports) for (const l of p.listeners) for (const r of l.rules) {
     const k = claim.get(r.routeKey);

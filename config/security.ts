@@ -16,6 +16,7 @@ import type { CompileContext } from './context';
 import { cond, failCondition, setCondition } from './diagnostics';
 import type { PlanPort } from './plan';
 import type { ValidObject } from './validate';
+import { claimTargets, oldestFirst } from './policy-targets';
 
 type Spec = Record<string, unknown>;
 interface Csp { v: ValidObject<{ metadata: { creationTimestamp?: string }; spec: Spec }>; key: string; broken: boolean; plan: RouteSecurityPlan | null }
@@ -39,9 +40,7 @@ export function compileSecurity(ctx: CompileContext, valid: Map<string, ValidObj
     DenyRules: byName('DenyRules'), Limits: byName('Limits'), Parser: byName('Parser'), HeaderRewrites: byName('HeaderRewrites'),
   };
   const routes = new Set((valid.get('HTTPRoute') ?? []).map((v) => `${v.obj.key.namespace}/${v.obj.key.name}`));
-  const csps = (valid.get('ContentSecurityPolicy') ?? []).slice() as Csp['v'][];
-  const age = (v: Csp['v']) => (v.data.metadata.creationTimestamp ? Date.parse(v.data.metadata.creationTimestamp) : Number.MAX_SAFE_INTEGER);
-  csps.sort((a, b) => age(a) - age(b) || a.obj.order - b.obj.order);
+  const csps = oldestFirst((valid.get('ContentSecurityPolicy') ?? []) as Csp['v'][]);
 
   const claim = new Map<string, Csp>();
   for (const v of csps) {
@@ -73,22 +72,7 @@ export function compileSecurity(ctx: CompileContext, valid: Map<string, ValidObj
       }
       c.plan = plan;
     }
-    const targets = spec.targetRefs as { name: string }[];
-    targets.forEach((t, i) => {
-      const rk = `${ns}/${t.name}`;
-      if (!routes.has(rk)) {
-        ctx.diag.warn(v.obj, ['spec', 'targetRefs', i, 'name'], `HTTPRoute ${rk} not found`);
-        setCondition(st.conditions, cond('Accepted', 'False', 'TargetNotFound', `HTTPRoute ${rk} not found`));
-        return;
-      }
-      const prev = claim.get(rk);
-      if (prev) {
-        ctx.diag.warn(v.obj, ['spec', 'targetRefs', i], `HTTPRoute ${rk} already has ContentSecurityPolicy ${prev.v.obj.key.name} (older); this target is ignored`);
-        setCondition(st.conditions, cond('Conflicted', 'True', 'Conflicted', `HTTPRoute ${rk} is targeted by an older policy`));
-        return;
-      }
-      claim.set(rk, c);
-    });
+    claimTargets(ctx, v, 'ContentSecurityPolicy', routes, claim, c, (o) => o.v.obj.key.name);
   }
 
   const out: Record<string, RouteSecurityPlan> = {};
