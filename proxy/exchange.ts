@@ -15,6 +15,8 @@ export interface Exchange {
   readonly localPort: number;
   /** Content-Length of the request body, -1 for chunked, 0 for none */
   readonly bodyLength: number;
+  /** HTTP version as parsed ('1.1', '1.0', '2.0'), when the front end reports it */
+  readonly httpVersion?: string;
   /** TLS: the server name the client sent (SNI), when any */
   readonly sniHost?: string;
   /** TLS ports that request client certificates: the client's identity */

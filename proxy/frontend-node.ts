@@ -23,6 +23,7 @@ export class NodeExchange implements Exchange {
   readonly remoteAddress: string;
   readonly scheme: 'http' | 'https';
   readonly bodyLength: number;
+  readonly httpVersion: string;
   readonly sniHost?: string;
   private readonly tlsSocket: TLSSocket | null;
   aborted = false;
@@ -32,6 +33,7 @@ export class NodeExchange implements Exchange {
 
   constructor(private readonly req: Req, private readonly res: Res, readonly localPort: number, tls: boolean) {
     this.scheme = tls ? 'https' : 'http';
+    this.httpVersion = req.httpVersion;
     this.method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');

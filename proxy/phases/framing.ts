@@ -16,6 +16,8 @@ export const MAX_HEADER_BYTES = 32768;
 export function checkFraming(ctx: RequestCtx): boolean {
   const ex = ctx.ex;
   const h = ex.headers;
+  const v = ex.httpVersion;
+  if (v !== undefined && v !== '1.1' && v !== '1.0' && v !== '2.0') { ctx.reject(`HTTP version ${v} is not supported`); return false; }
   if (ex.rawPath.length + ex.query.length + 1 > MAX_TARGET_BYTES) { ctx.reject('request target too long', 414); return false; }
   if (h.length > MAX_HEADER_COUNT * 2) { ctx.reject('too many header fields', 431); return false; }
   let bytes = 0;

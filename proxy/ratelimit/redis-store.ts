@@ -1,6 +1,8 @@
 // Shared counters in Redis (RedisProvider, CONFIG-MODEL §6.9): one ioredis client per provider and worker
-// (standalone, Sentinel or Cluster), one atomic Lua script per decision (the GCRA step of gcra.ts on Redis' own
-// clock), keys `portcullis:rl:<ns>/<policy>#<entry>:<client ip | *>`.
+// (standalone, Sentinel or Cluster), keys `portcullis:rl:<ns>/<policy>#<entry>:<client ip | *>`. Two atomic Lua
+// scripts, both GCRA (gcra.ts) on Redis' own clock: TAKE decides one request (after adding the requests this
+// worker admitted locally and has not reported yet), FLUSH adds batched local admissions to many keys at once
+// (see fleet-estimate.ts: far from the limit, requests are decided locally and only counted in Redis).
 //
 // Availability: the request path never waits longer than `timeouts.maxDuration`. Commands fail at once while
 // the client is not connected (no offline queue), and a command without an answer in time counts as a failure.
@@ -17,30 +19,69 @@ import type { GcraResult, Rate } from './gcra';
 export const LOG_INTERVAL_MS = 10_000;
 const PROBE_INTERVAL_MS = 1000;
 
-const SCRIPT = `
+// Admitted-but-unreported requests may push a counter past the limit (a debt that later requests repay); the
+// debt is capped at one extra period so a counter never stays closed for more than 2 × per.
+const TAKE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local T = tonumber(ARGV[1])
 local P = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]))
 if tat == nil or tat < now then tat = now end
+if n > 0 then tat = math.min(tat + n * T, now + 2 * P) end
 local nxt = tat + T
 local diff = nxt - now
 if diff > P + 0.5 then
+  if n > 0 then redis.call('SET', KEYS[1], string.format('%.0f', math.ceil(tat)), 'PX', math.ceil((tat - now) / 1000) + 1000) end
   return {0, math.floor(tat - now), math.ceil(diff - P)}
 end
 redis.call('SET', KEYS[1], string.format('%.0f', math.ceil(nxt)), 'PX', math.ceil(diff / 1000) + 1000)
 return {1, math.floor(diff), 0}
 `;
 
+// ARGV: T, P, then one count per key. Returns, per key, its TAT - now (µs) after adding the count.
+const FLUSH = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local T = tonumber(ARGV[1])
+local P = tonumber(ARGV[2])
+local out = {}
+for i = 1, #KEYS do
+  local n = tonumber(ARGV[i + 2])
+  local tat = tonumber(redis.call('GET', KEYS[i]))
+  if tat == nil or tat < now then tat = now end
+  if n > 0 then
+    tat = math.min(tat + n * T, now + 2 * P)
+    redis.call('SET', KEYS[i], string.format('%.0f', math.ceil(tat)), 'PX', math.ceil((tat - now) / 1000) + 1000)
+  end
+  out[i] = math.floor(tat - now)
+end
+return out
+`;
+
+/** Keys per FLUSH call (standalone/Sentinel; a Cluster gets one key per call, keys live in different slots). */
+export const FLUSH_BATCH = 200;
+
 export interface StoreLog {
   warn(fields: object, msg: string): void;
   info(fields: object, msg: string): void;
 }
 
-type Client = (Redis | Cluster) & { portcullisGcra?(key: string, T: string, P: string): Promise<[number, number, number]> };
+type Client = (Redis | Cluster) & {
+  portcullisTake?(key: string, T: string, P: string, n: string): Promise<[number, number, number]>;
+  portcullisFlush?(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
+};
 
-export class RedisStore {
+/** What fleet-estimate.ts needs from a store (a fake in unit tests). */
+export interface FleetStore {
+  /** connected and not in the "down" state: local estimates may be used */
+  readonly healthy: boolean;
+  take(key: string, rate: Rate, pending?: number): Promise<GcraResult | null>;
+  flush(keys: string[], counts: number[], rate: Rate): Promise<number[] | null>;
+}
+
+export class RedisStore implements FleetStore {
   readonly client: Client;
   private down = false;
   private probing = false;
@@ -51,7 +92,8 @@ export class RedisStore {
 
   constructor(readonly plan: RedisPlan, private readonly log: StoreLog) {
     this.client = createClient(plan);
-    this.client.defineCommand('portcullisGcra', { numberOfKeys: 1, lua: SCRIPT });
+    this.client.defineCommand('portcullisTake', { numberOfKeys: 1, lua: TAKE });
+    this.client.defineCommand('portcullisFlush', { lua: FLUSH });
     this.client.on('error', (e: Error) => this.failed(`connection: ${e.message}`));
     this.client.on('ready', () => { this.everReady = true; });
     this.client.on('close', () => { if (this.everReady) this.failed('connection closed'); });
@@ -68,8 +110,42 @@ export class RedisStore {
     return true;
   }
 
-  /** GCRA step in Redis; resolves null (never rejects) on error or after maxDuration. */
-  take(key: string, rate: Rate): Promise<GcraResult | null> {
+  get healthy(): boolean {
+    return !this.closed && !this.down && this.client.status === 'ready';
+  }
+
+  /** GCRA step in Redis after adding `pending` admitted requests; resolves null (never rejects) on error or after maxDuration. */
+  take(key: string, rate: Rate, pending = 0): Promise<GcraResult | null> {
+    return this.call(() => this.client.portcullisTake!(key, String(rate.T), String(rate.P), String(pending)), (r) => {
+      const allowed = Number(r[0]) === 1;
+      const diff = Number(r[1]);
+      return allowed
+        ? { allowed: true, remaining: Math.max(0, Math.floor((rate.P - diff) / rate.T + 1e-9)), resetUs: diff, retryUs: 0 }
+        : { allowed: false, remaining: 0, resetUs: diff, retryUs: Number(r[2]) };
+    });
+  }
+
+  /**
+   * Add `counts[i]` admitted requests to `keys[i]` (one script call per FLUSH_BATCH keys, one per key on a Cluster).
+   * Resolves with each key's TAT - now (µs) after the addition, or null (never rejects) on error, after maxDuration
+   * or when the store is not healthy (the counts are then dropped: decisions are local anyway).
+   */
+  async flush(keys: string[], counts: number[], rate: Rate): Promise<number[] | null> {
+    if (!this.healthy) return null;
+    const per = this.plan.mode === 'cluster' ? 1 : FLUSH_BATCH;
+    const calls: Promise<number[] | null>[] = [];
+    for (let i = 0; i < keys.length; i += per) {
+      const ks = keys.slice(i, i + per);
+      const args = [...ks, String(rate.T), String(rate.P), ...counts.slice(i, i + per).map(String)];
+      calls.push(this.call(() => this.client.portcullisFlush!(ks.length, ...args), (r) => r.map(Number)));
+    }
+    const parts = await Promise.all(calls);
+    if (parts.some((p) => p === null)) return null;
+    return (parts as number[][]).flat();
+  }
+
+  /** One Redis command bounded by maxDuration; a failure or timeout marks the store down. */
+  private call<R, O>(run: () => Promise<R>, map: (r: R) => O): Promise<O | null> {
     const probe = this.down;
     if (probe) { this.probing = true; this.nextProbe = Date.now() + PROBE_INTERVAL_MS; }
     return new Promise((resolve) => {
@@ -81,17 +157,15 @@ export class RedisStore {
         this.failed(`no answer within ${this.plan.maxDurationMs} ms`);
         resolve(null);
       }, this.plan.maxDurationMs);
-      this.client.portcullisGcra!(key, String(rate.T), String(rate.P)).then((r) => {
+      let p: Promise<R>;
+      try { p = run(); } catch (e) { p = Promise.reject(e as Error); }
+      p.then((r) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         if (probe) this.probing = false;
         this.recovered();
-        const allowed = Number(r[0]) === 1;
-        const diff = Number(r[1]);
-        resolve(allowed
-          ? { allowed: true, remaining: Math.max(0, Math.floor((rate.P - diff) / rate.T + 1e-9)), resetUs: diff, retryUs: 0 }
-          : { allowed: false, remaining: 0, resetUs: diff, retryUs: Number(r[2]) });
+        resolve(map(r));
       }, (e: Error) => {
         if (done) return;
         done = true;
