@@ -27,6 +27,8 @@ export interface CompiledSet {
   readonly groups: readonly Group[];
   /** alternation of all required literals (batch pre-filter); null when the set is empty */
   readonly prefilter: InstanceType<typeof RE2> | null;
+  /** the same alternation with the global flag: finds which values of a batch hold a literal */
+  readonly prefilterAll: InstanceType<typeof RE2> | null;
   /** RE2.Set of the literal alternation of each group with literals: tells which groups to run */
   readonly router: InstanceType<typeof RE2.Set> | null;
   /** router pattern index -> group index */
@@ -106,6 +108,7 @@ export function compileSet(rules: readonly Rule[]): CompiledSet {
     rules: pat,
     groups,
     prefilter: lits.size > 0 ? new RE2([...lits].sort().map(escapeLiteral).join('|'), 'u') : null,
+    prefilterAll: lits.size > 0 ? new RE2([...lits].sort().map(escapeLiteral).join('|'), 'gu') : null,
     router: routerSrc.length > 0 ? new RE2.Set(routerSrc, 'u') : null,
     routed,
     alwaysGroups,
@@ -158,18 +161,46 @@ export function scan(cs: CompiledSet, normalized: string): number[] {
  */
 export function scanBatch(cs: CompiledSet, values: readonly string[]): number[][] | null {
   if (cs.rules.length === 0 || values.length === 0) return null;
+  let candidates: number[] | null = null;
   if (!cs.always) {
     if (cs.prefilter === null) return null;
-    const joined = values.length === 1 ? values[0] : values.join('\u0000');
-    if (!(cs.prefilter as unknown as RE2Like).test(Buffer.from(joined, 'utf8'))) return null;
+    if (values.length === 1) {
+      if (!(cs.prefilter as unknown as RE2Like).test(Buffer.from(values[0], 'utf8'))) return null;
+    } else {
+      // one pass over all values joined by NUL: which values hold a literal (usually none)
+      const joined = Buffer.from(values.join('\u0000'), 'utf8');
+      if (!(cs.prefilter as unknown as RE2Like).test(joined)) return null;
+      candidates = literalHolders(cs.prefilterAll!, joined, values);
+    }
   }
   let out: number[][] | null = null;
-  for (let i = 0; i < values.length; i++) {
+  const n = candidates ? candidates.length : values.length;
+  for (let k = 0; k < n; k++) {
+    const i = candidates ? candidates[k] : k;
     const ids = scan(cs, values[i]);
     if (ids.length > 0) {
       out ??= values.map(() => NONE);
       out[i] = ids;
     }
+  }
+  return out;
+}
+
+/** Indices of the values (joined by NUL into `joined`) in which the global literal alternation matches. */
+function literalHolders(all: InstanceType<typeof RE2>, joined: Buffer, values: readonly string[]): number[] {
+  const ends: number[] = [];
+  let off = 0;
+  for (const v of values) { off += Buffer.byteLength(v, 'utf8'); ends.push(off); off += 1; }
+  const out: number[] = [];
+  const re = all as unknown as { lastIndex: number; exec(b: Buffer): { index: number } | null };
+  re.lastIndex = 0;
+  let vi = 0;
+  for (let m = re.exec(joined); m !== null; m = re.exec(joined)) {
+    while (vi < ends.length && m.index >= ends[vi]) vi++;
+    if (vi < values.length && out[out.length - 1] !== vi) out.push(vi);
+    // continue after this value: one literal is enough to scan it
+    if (vi < ends.length) re.lastIndex = ends[vi] + 1;
+    if (re.lastIndex >= joined.length) break;
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { compileSet, scanBatch, type CompiledSet } from './automaton';
 import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult, type ParserKind } from './body';
 import type { ConditionInput } from './conditions';
 import { checkHpp, type ParamRec } from './hpp';
+import { isWellFormedStructuredHeader } from './header-grammar';
 import { formatJsonPath, type PathSeg } from './jsonpath';
 import { decodeComponent, excerpt, normalize } from './normalize';
 import { effectiveSetting, type SecurityPlan } from './policy';
@@ -327,7 +328,7 @@ class Run {
       const info = (kind: 'name' | 'value') => (): ItemInfo => ({ part: 'Header', kind, name: n, value: v, headerName: n });
       if (hasNameRules) this.scanOne('Header', pr.name.generic, n, {}, 'name', info('name'));
       const set = pr.value.byHeader.get(n) ?? pr.value.generic;
-      this.scanOne('Header', set, v, {}, 'value', info('value'));
+      if (!isWellFormedStructuredHeader(n, v)) this.scanOne('Header', set, v, {}, 'value', info('value'));
       this.nameChecks(pr, n, info('name'), false);
       if (n === 'user-agent' && isPlaceholderAgent(v)) for (const r of pr.checks) if (r.check === 'bare-agent') this.report(r, pr, info('value')());
     }

@@ -32,10 +32,86 @@ interface Frame {
 const WS = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 /**
+ * Fast path: V8's JSON.parse (native, iterative: deep nesting cannot overflow the stack) and an iterative walk
+ * that applies the same limits and reports the same items. A document JSON.parse refuses goes through the
+ * hand-written parser below for a precise error. Difference: with a repeated key only the last value is seen
+ * (as by most backends' JSON libraries).
+ */
+export function parseJson(text: string, limits: JsonLimits, exempt?: (path: readonly PathSeg[]) => boolean): JsonResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return parseJsonStrict(text, limits, exempt);
+  }
+  const items: JsonItem[] = [];
+  const violations: LimitViolation[] = [];
+  let elements = 0;
+  const stop = (v: LimitViolation): JsonResult => { violations.push(v); return { ok: true, items, violations }; };
+  const value = (v: string, path: PathSeg[]): void => {
+    if (limits.valueLength > 0 && v.length > limits.valueLength && !(exempt && exempt(path)))
+      violations.push({ limit: 'json.valueLength', actual: v.length, max: limits.valueLength, name: formatPathShort(path) });
+    items.push({ path, kind: 'value', value: v });
+  };
+  if (typeof doc === 'string') { value(doc, []); return { ok: true, items, violations }; }
+  if (doc === null || typeof doc !== 'object') return { ok: true, items, violations };
+  // explicit stack of containers being walked, in document order (no recursion); `path` is shared: the path
+  // of the innermost open container, copied only for reported items
+  interface Walk { c: unknown[] | Record<string, unknown>; keys: string[] | null; i: number }
+  const path: PathSeg[] = [];
+  const open = (c: unknown): Walk | LimitViolation => {
+    if (limits.nestingDepth > 0 && path.length + 1 > limits.nestingDepth)
+      return { limit: 'json.nestingDepth', actual: path.length + 1, max: limits.nestingDepth, name: formatPathShort(path) };
+    if (Array.isArray(c)) return { c, keys: null, i: 0 };
+    const keys = Object.keys(c as object);
+    if (limits.keyCount > 0 && keys.length > limits.keyCount)
+      return { limit: 'json.keyCount', actual: keys.length, max: limits.keyCount, name: formatPathShort(path) };
+    return { c: c as Record<string, unknown>, keys, i: 0 };
+  };
+  const first = open(doc);
+  if ('limit' in first) return stop(first);
+  const stack: Walk[] = [first];
+  while (stack.length > 0) {
+    const w = stack[stack.length - 1];
+    const len = w.keys ? w.keys.length : (w.c as unknown[]).length;
+    if (w.i >= len) { stack.pop(); if (stack.length > 0) path.pop(); continue; }
+    const k = w.i++;
+    if (limits.elementCount > 0 && ++elements > limits.elementCount)
+      return stop({ limit: 'json.elementCount', actual: elements, max: limits.elementCount });
+    let v: unknown;
+    let seg: PathSeg;
+    if (w.keys) {
+      const key = w.keys[k];
+      seg = key;
+      const kp = path.slice();
+      kp.push(key);
+      if (limits.keyLength > 0 && key.length > limits.keyLength && !(exempt && exempt(kp)))
+        violations.push({ limit: 'json.keyLength', actual: key.length, max: limits.keyLength, name: formatPathShort(kp) });
+      items.push({ path: kp, kind: 'key', value: key });
+      v = (w.c as Record<string, unknown>)[key];
+    } else {
+      seg = k;
+      v = (w.c as unknown[])[k];
+    }
+    if (typeof v === 'string') {
+      const vp = path.slice();
+      vp.push(seg);
+      value(v, vp);
+    } else if (v !== null && typeof v === 'object') {
+      path.push(seg);
+      const next = open(v);
+      if ('limit' in next) return stop(next);
+      stack.push(next);
+    }
+  }
+  return { ok: true, items, violations };
+}
+
+/**
  * Parse `text`. `exempt(path)` tells whether length limits are lifted for an element (Limits exceptions).
  * Returns items or an error; limit violations are listed (structural ones end the parse).
  */
-export function parseJson(text: string, limits: JsonLimits, exempt?: (path: readonly PathSeg[]) => boolean): JsonResult {
+export function parseJsonStrict(text: string, limits: JsonLimits, exempt?: (path: readonly PathSeg[]) => boolean): JsonResult {
   const items: JsonItem[] = [];
   const violations: LimitViolation[] = [];
   const stack: Frame[] = [];

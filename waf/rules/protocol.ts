@@ -14,7 +14,7 @@ f.add('Basic', ['Header', 'Path', 'PathSegment'], '', 'CR/LF in a header value o
 // Standard
 f.add('Standard', ['Parameter', 'JSON'], String.raw`\r\n\s*[a-z][\w-]+\s*:\s*\S|\n\s*[a-z][\w-]+\s*:\s*[\w-]+=`, 'CRLF + header-like line in a value', { literals: ['\n'] });
 f.add('Standard', ['Header'], String.raw`^(trace|track|connect|debug|propfind|proppatch|mkcol|copy|move|lock|unlock)$`, 'dangerous method override', { headers: ['x-http-method-override', 'x-method-override', 'x-http-method'], literals: ['trace', 'track', 'connect', 'debug', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock'] });
-f.add('Standard', ['Header'], String.raw`[ \t\n\r\f,@/\\]|:\d+:`, 'malformed Host header', { headers: ['host'], literals: [' ', '\t', '\n', '\r', '\f', ',', '@', '/', '\\', ':'] });
+f.add('Standard', ['Header'], String.raw`[ \t\n\r\f,@/\\]`, 'malformed Host header', { headers: ['host'], literals: [' ', '\t', '\n', '\r', '\f', ',', '@', '/', '\\'] });
 // Strict
 f.add('Strict', ['Parameter', 'Header'], String.raw`[\r\n]`, 'any CR/LF', { literals: ['\n', '\r'] });
 

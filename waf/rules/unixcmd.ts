@@ -8,7 +8,7 @@ const SEP = String.raw`(;|\|\|?|&&|\$\(|\x60|\n|\r)`;
 const SEP_LITS = [';', '|', '&&', '$(', '`', '\n', '\r'];
 
 add('Basic', String.raw`/bin/(ba|z|k|c|tc|da|fi)?sh\b|/usr/bin/(env|python\d?|perl|ruby|php|nc|ncat|wget|curl|id|whoami)\b`, 'shell binary path', ['/bin/']);
-add('Basic', String.raw`/dev/(tcp|udp)/|\bbash\s+-i\s*>&|\b(nc|ncat|netcat)(\.\w+)?\s+(-\w+\s+)*(-e|-c)\s|\bmkfifo\s+/tmp/|\bsocat\s+(tcp|exec|file)`, 'reverse shell', ['/dev/', 'bash', 'nc', 'ncat', 'netcat', 'mkfifo', 'socat']);
+add('Basic', String.raw`/dev/(tcp|udp)/|\bbash\s+-i\s*>&|\b(nc|ncat|netcat)(\.\w+)?\s+(-\w+\s+)*(-e|-c)\s|\bmkfifo\s+/tmp/|\bsocat\s+(tcp|exec|file)`, 'reverse shell', ['/dev/', 'bash', 'nc ', 'nc.', 'nc\t', 'ncat', 'netcat', 'mkfifo', 'socat']);
 add('Basic', String.raw`\$\{?ifs\}?|\$\{(path|home|shell):\d`, 'IFS evasion', ['ifs', '${']);
 add('Basic', `${SEP}\\s*(cat|head|tail|more|less|nl|tac|strings|xxd|od|base64)\\s+[^\\s;|&]*(/etc/|/proc/|/var/|/root/|/home/|~/|\\.\\./|\\$)`, 'read file via command', SEP_LITS);
 add('Basic', `${SEP}\\s*(id|whoami|uname(\\s+-[a-z]+)?|ifconfig|hostname|pwd|groups|w|last|netstat(\\s+-\\w+)?|ps(\\s+-?aux|\\s+-ef)?)\\s*($|[;|&)\\x60#\\n]|%0a)`, 'recon command', SEP_LITS);
