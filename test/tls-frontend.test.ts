@@ -73,12 +73,12 @@ after(async () => {
 type V = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 const VERSIONS: V[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 /** node's client refuses TLS < 1.2 at its default security level: lower it for the probe only */
-const only = (v: V) => ({ minVersion: v, maxVersion: v, ...(v === 'TLSv1' || v === 'TLSv1.1' ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}) });
+const pinned = (v: V) => ({ minVersion: v, maxVersion: v, ...(v === 'TLSv1' || v === 'TLSv1.1' ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}) });
 
 async function accepted(p: number): Promise<V[]> {
   const out: V[] = [];
   for (const v of VERSIONS) {
-    const h = await handshake(p, { ...only(v), servername: 'localhost', settleMs: 0 });
+    const h = await handshake(p, { ...pinned(v), servername: 'localhost', settleMs: 0 });
     if (h.ok) { assert.equal(h.protocol, v); out.push(v); }
   }
   return out;
