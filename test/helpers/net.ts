@@ -2,15 +2,21 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 
+const handedOut = new Set<number>();
+
+/** A port free right now and never handed out before in this process (two listeners must not collide). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
+  for (;;) {
+    const p = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(p)) { handedOut.add(p); return p; }
+  }
 }
 
 export interface Res {
