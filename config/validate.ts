@@ -2,7 +2,7 @@
 // and line. Unknown kinds are kept and reported (warning + status), never dropped silently.
 import type { z } from 'zod';
 import { cond, Diagnostics, groupOf, type LoadedObject } from './diagnostics';
-import { kindInfo, KINDS } from './kinds';
+import { kindInfo } from './kinds';
 import { AIRLOCK_TLS_PREFIX } from './kinds/gateway';
 import type { ObjectStatus } from './plan';
 
@@ -167,5 +167,3 @@ export function describeIssue(issue: Issue, root: unknown): { path: readonly Pro
   }
 }
 
-/** Kinds that have a schema (for documentation and tests). */
-export const SUPPORTED_KINDS = KINDS.map((k) => `${k.group ? `${k.group}/` : ''}${k.kind}`);

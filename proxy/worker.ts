@@ -12,6 +12,7 @@ import { handleExchange } from './pipeline';
 import { Runtime } from './runtime';
 import { UpstreamPools } from './upstream-h1'; // lean HTTP/1.1 client; undici only for h2c
 import { LoadShedder } from './overload';
+import { closeRateLimitStores } from './ratelimit/runtime';
 
 const port = parentPort!;
 const id = (workerData as { id: number }).id;
@@ -77,6 +78,7 @@ function closeEverything(): void {
 
 function exit(code: number): void {
   closeEverything();
+  closeRateLimitStores();
   log.flush();
   void upstream.close();
   process.exit(code);

@@ -70,7 +70,6 @@ export const localRef = z.strictObject({ name: z.string().min(1).max(253) });
 export const threatHandlingMode = z.enum(['Block', 'LogOnly']);
 
 const QUANTITY = /^([0-9]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-const FACTORS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 /** Kubernetes quantity as a non-negative integer number of bytes/items (0 = unlimited). */
 export const quantity = z.union([z.int().min(0), z.string()]).superRefine((v, ctx) => {
@@ -78,12 +77,6 @@ export const quantity = z.union([z.int().min(0), z.string()]).superRefine((v, ct
   const m = QUANTITY.exec(v);
   if (!m) ctx.addIssue({ code: 'custom', message: `"${v}" is not a non-negative integer quantity like 128, 100Ki or 1Mi` });
 });
-
-export function quantityValue(v: number | string): number {
-  if (typeof v === 'number') return v;
-  const m = QUANTITY.exec(v)!;
-  return Number(m[1]) * FACTORS[m[2] ?? ''];
-}
 
 /** Header matcher of HeaderRewrites groups: at least one of name/value. */
 export const headerMatcher = z.strictObject({ name: matcherOf(ciStringMatcher).optional(), value: matcherOf(stringMatcher).optional() })

@@ -11,7 +11,6 @@ export const E_CLOSED = 'UPSTREAM_CLOSED';
 export const E_INVALID_REQUEST = 'UPSTREAM_INVALID_REQUEST';
 /** the request body stream failed, ended early or ran past its content-length */
 export const E_REQUEST_BODY = 'UPSTREAM_REQUEST_BODY';
-export const E_CLOSING = 'UPSTREAM_POOL_CLOSED';
 
 export function upstreamError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });

@@ -1,7 +1,6 @@
 // Helpers for writing rule tables.
 import type { FamilyKey, Level, Part, Rule } from '../types';
 
-export const VALUES: Part[] = ['Parameter', 'JSON', 'Header'];
 export const USER: Part[] = ['Parameter', 'JSON', 'Header', 'PathSegment'];
 export const ALL: Part[] = ['Parameter', 'JSON', 'Header', 'PathSegment', 'Path'];
 export const PATHS: Part[] = ['Path', 'PathSegment'];
