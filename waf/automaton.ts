@@ -11,6 +11,7 @@
 // No JavaScript RegExp touches request data.
 import RE2 from 're2';
 import { deriveLiterals } from './literals';
+import { LiteralMatcher } from './literal-matcher';
 import { sqlFold } from './normalize';
 import type { Rule } from './types';
 
@@ -25,13 +26,9 @@ export interface CompiledSet {
   /** pattern rules in this set */
   readonly rules: readonly Rule[];
   readonly groups: readonly Group[];
-  /** alternation of all required literals (batch pre-filter); null when the set is empty */
-  readonly prefilter: InstanceType<typeof RE2> | null;
-  /** the same alternation with the global flag: finds which values of a batch hold a literal */
-  readonly prefilterAll: InstanceType<typeof RE2> | null;
-  /** RE2.Set of the literal alternation of each group with literals: tells which groups to run */
-  readonly router: InstanceType<typeof RE2.Set> | null;
-  /** router pattern index -> group index */
+  /** Aho-Corasick over each routed group's literals: which groups a value can match (one JS pass) */
+  readonly literals: LiteralMatcher | null;
+  /** literal-matcher group index -> group index */
   readonly routed: readonly number[];
   /** groups with a rule without literals: always run */
   readonly alwaysGroups: readonly number[];
@@ -39,7 +36,6 @@ export interface CompiledSet {
   readonly always: boolean;
 }
 
-type RE2Like = { test(s: string | Buffer): boolean };
 const literalCache = new Map<number, string[] | undefined>();
 
 /** The required literals of a rule: declared, else derived; undefined = none (always scanned). */
@@ -52,19 +48,6 @@ export function ruleLiterals(r: Rule): string[] | undefined {
   }
   literalCache.set(r.id, l);
   return l;
-}
-
-function escapeLiteral(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127) out += ch;
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else out += '\\x' + (c < 16 ? '0' : '') + c.toString(16);
-  }
-  return out;
 }
 
 const setCache = new Map<string, CompiledSet>();
@@ -82,9 +65,8 @@ export function compileSet(rules: readonly Rule[]): CompiledSet {
     if (g) g.push(r);
     else byGroup.set(k, [r]);
   }
-  const lits = new Set<string>();
   const groups: Group[] = [];
-  const routerSrc: string[] = [];
+  const routedLits: string[][] = [];
   const routed: number[] = [];
   const alwaysGroups: number[] = [];
   for (const rs of byGroup.values()) {
@@ -97,19 +79,16 @@ export function compileSet(rules: readonly Rule[]): CompiledSet {
       if (!l) always = true;
       else for (const x of l) gl.add(x);
     }
-    for (const x of gl) lits.add(x);
     if (always) alwaysGroups.push(gi);
     else {
-      routerSrc.push([...gl].sort().map(escapeLiteral).join('|'));
+      routedLits.push([...gl].sort());
       routed.push(gi);
     }
   }
   const cs: CompiledSet = {
     rules: pat,
     groups,
-    prefilter: lits.size > 0 ? new RE2([...lits].sort().map(escapeLiteral).join('|'), 'u') : null,
-    prefilterAll: lits.size > 0 ? new RE2([...lits].sort().map(escapeLiteral).join('|'), 'gu') : null,
-    router: routerSrc.length > 0 ? new RE2.Set(routerSrc, 'u') : null,
+    literals: routedLits.length > 0 ? new LiteralMatcher(routedLits) : null,
     routed,
     alwaysGroups,
     always: alwaysGroups.length > 0,
@@ -125,19 +104,23 @@ export function compiledSetCount(): number {
 
 const NONE: number[] = [];
 
+const mask = new Int32Array(2);
+
 /** Rule ids of the set matching the normalized value. */
 export function scan(cs: CompiledSet, normalized: string): number[] {
   if (cs.rules.length === 0) return NONE;
+  let lo = 0;
+  let hi = 0;
+  if (cs.literals !== null) { cs.literals.groupsIn(normalized, mask); lo = mask[0]; hi = mask[1]; }
+  if (lo === 0 && hi === 0 && !cs.always) return NONE;
   // node-re2 converts JS strings slowly; one Buffer per value is shared by all calls
   const buf = Buffer.from(normalized, 'utf8');
-  const hitGroups = cs.router ? cs.router.match(buf) : NONE;
-  if (hitGroups.length === 0 && !cs.always) return NONE;
   let out: number[] = NONE;
-  let folded: Buffer | null = null as Buffer | null;
-  const run = (g: Group) => {
+  let folded: Buffer | null = null;
+  const run = (g: Group): void => {
     let input: Buffer = buf;
     if (g.sql) {
-      if (!folded) {
+      if (folded === null) {
         const f = sqlFold(normalized);
         folded = f === normalized ? buf : Buffer.from(f, 'utf8');
       }
@@ -149,58 +132,28 @@ export function scan(cs: CompiledSet, normalized: string): number[] {
       out = out === NONE ? ids : out.concat(ids);
     }
   };
-  for (const ri of hitGroups) run(cs.groups[cs.routed[ri]]);
+  for (let ri = 0; ri < cs.routed.length; ri++) {
+    if (ri < 32 ? (lo & (1 << ri)) === 0 : (hi & (1 << (ri - 32))) === 0) continue;
+    run(cs.groups[cs.routed[ri]]);
+  }
   for (const gi of cs.alwaysGroups) run(cs.groups[gi]);
   return out;
 }
 
 /**
- * Scan many normalized values against one set. Benign requests cost one pre-filter pass over all values
- * joined by NUL (normalized values never contain NUL and literals never do, so no literal can span two
- * values). Returns null when nothing matched, else per-value rule ids.
+ * Scan many normalized values against one set. A benign value costs one Aho-Corasick pass over it (no native
+ * call); only values holding a literal of some group reach RE2. Returns null when nothing matched.
  */
 export function scanBatch(cs: CompiledSet, values: readonly string[]): number[][] | null {
   if (cs.rules.length === 0 || values.length === 0) return null;
-  let candidates: number[] | null = null;
-  if (!cs.always) {
-    if (cs.prefilter === null) return null;
-    if (values.length === 1) {
-      if (!(cs.prefilter as unknown as RE2Like).test(Buffer.from(values[0], 'utf8'))) return null;
-    } else {
-      // one pass over all values joined by NUL: which values hold a literal (usually none)
-      const joined = Buffer.from(values.join('\u0000'), 'utf8');
-      if (!(cs.prefilter as unknown as RE2Like).test(joined)) return null;
-      candidates = literalHolders(cs.prefilterAll!, joined, values);
-    }
-  }
+  if (!cs.always && cs.literals === null) return null;
   let out: number[][] | null = null;
-  const n = candidates ? candidates.length : values.length;
-  for (let k = 0; k < n; k++) {
-    const i = candidates ? candidates[k] : k;
+  for (let i = 0; i < values.length; i++) {
     const ids = scan(cs, values[i]);
     if (ids.length > 0) {
       out ??= values.map(() => NONE);
       out[i] = ids;
     }
-  }
-  return out;
-}
-
-/** Indices of the values (joined by NUL into `joined`) in which the global literal alternation matches. */
-function literalHolders(all: InstanceType<typeof RE2>, joined: Buffer, values: readonly string[]): number[] {
-  const ends: number[] = [];
-  let off = 0;
-  for (const v of values) { off += Buffer.byteLength(v, 'utf8'); ends.push(off); off += 1; }
-  const out: number[] = [];
-  const re = all as unknown as { lastIndex: number; exec(b: Buffer): { index: number } | null };
-  re.lastIndex = 0;
-  let vi = 0;
-  for (let m = re.exec(joined); m !== null; m = re.exec(joined)) {
-    while (vi < ends.length && m.index >= ends[vi]) vi++;
-    if (vi < values.length && out[out.length - 1] !== vi) out.push(vi);
-    // continue after this value: one literal is enough to scan it
-    if (vi < ends.length) re.lastIndex = ends[vi] + 1;
-    if (re.lastIndex >= joined.length) break;
   }
   return out;
 }

@@ -1,0 +1,109 @@
+// Aho-Corasick over the required literals of a compiled set: one pass over a value, in JavaScript (no native
+// call), tells which rule groups can possibly match it. Benign values cost this single linear pass; only the
+// groups whose literals occur are handed to RE2. Full transition table for ASCII; non-ASCII characters follow
+// goto/fail links. Matching is on UTF-16 code units, which for substring presence is the same as RE2's
+// literal alternation on UTF-8 bytes.
+
+const ASCII = 128;
+
+export class LiteralMatcher {
+  private readonly table: Int32Array | Uint16Array;
+  private readonly other: (Map<number, number> | null)[];
+  private readonly fail: Int32Array;
+  /** groups (bit i = group i of the routed list) recognised when reaching a state, low and high 32 bits */
+  private readonly outLo: Int32Array;
+  private readonly outHi: Int32Array;
+
+  /** states of the automaton (for memory accounting) */
+  get size(): number { return this.fail.length; }
+
+  /** `literals[i]` are the literals of routed group i (at most 64 groups) */
+  constructor(literals: readonly (readonly string[])[]) {
+    if (literals.length > 64) throw new Error('LiteralMatcher: at most 64 groups');
+    const gotoAscii: number[][] = [[]];
+    const gotoOther: (Map<number, number> | null)[] = [null];
+    const lo: number[] = [0];
+    const hi: number[] = [0];
+    const add = (): number => { gotoAscii.push([]); gotoOther.push(null); lo.push(0); hi.push(0); return lo.length - 1; };
+    literals.forEach((lits, g) => {
+      for (const lit of lits) {
+        if (lit.length === 0) continue;
+        let s = 0;
+        for (let i = 0; i < lit.length; i++) {
+          const c = lit.charCodeAt(i);
+          let n: number | undefined;
+          if (c < ASCII) n = gotoAscii[s][c];
+          else n = gotoOther[s]?.get(c);
+          if (n === undefined) {
+            n = add();
+            if (c < ASCII) gotoAscii[s][c] = n;
+            else (gotoOther[s] ??= new Map()).set(c, n);
+          }
+          s = n;
+        }
+        if (g < 32) lo[s] |= 1 << g; else hi[s] |= 1 << (g - 32);
+      }
+    });
+    const states = lo.length;
+    const fail = new Int32Array(states);
+    const table = new Int32Array(states * ASCII);
+    // breadth-first: fail links, inherited outputs, complete ASCII transitions
+    const queue: number[] = [];
+    for (let c = 0; c < ASCII; c++) {
+      const n = gotoAscii[0][c];
+      if (n !== undefined) { table[c] = n; fail[n] = 0; queue.push(n); } else table[c] = 0;
+    }
+    for (const [, n] of gotoOther[0] ?? []) { fail[n] = 0; queue.push(n); }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi];
+      lo[s] |= lo[fail[s]];
+      hi[s] |= hi[fail[s]];
+      for (let c = 0; c < ASCII; c++) {
+        const n = gotoAscii[s][c];
+        if (n !== undefined) { fail[n] = table[fail[s] * ASCII + c]; table[s * ASCII + c] = n; queue.push(n); }
+        else table[s * ASCII + c] = table[fail[s] * ASCII + c];
+      }
+      for (const [c, n] of gotoOther[s] ?? []) {
+        let f = fail[s];
+        while (f > 0 && !gotoOther[f]?.has(c)) f = fail[f];
+        fail[n] = gotoOther[f]?.get(c) ?? 0;
+        if (fail[n] === n) fail[n] = 0;
+        queue.push(n);
+      }
+    }
+    // states fit in 16 bits for our rule sets: halve the table
+    this.table = states < 65536 ? Uint16Array.from(table) : table;
+    this.other = gotoOther;
+    this.fail = fail;
+    this.outLo = Int32Array.from(lo);
+    this.outHi = Int32Array.from(hi);
+  }
+
+  /** Groups whose literals occur in `s`, as [low bits, high bits]; [0, 0] when none. */
+  groupsIn(s: string, out: Int32Array): void {
+    const table = this.table;
+    const oLo = this.outLo;
+    const oHi = this.outHi;
+    let st = 0;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < ASCII) st = table[st * ASCII + c];
+      else st = this.stepOther(st, c);
+      lo |= oLo[st];
+      hi |= oHi[st];
+    }
+    out[0] = lo;
+    out[1] = hi;
+  }
+
+  private stepOther(st: number, c: number): number {
+    for (;;) {
+      const n = this.other[st]?.get(c);
+      if (n !== undefined) return n;
+      if (st === 0) return 0;
+      st = this.fail[st];
+    }
+  }
+}
