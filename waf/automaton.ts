@@ -1,13 +1,12 @@
 // RE2.Set automaton with a literal pre-filter. One CompiledSet per distinct list of pattern rules,
 // cached process-wide so that policies sharing the defaults share the compiled sets.
 //
-// Per request (inspect.ts queues all values of one set, then scanBatch):
-//   1. one RE2 test of the alternation of all required literals over all values joined by NUL: a benign
-//      request whose values contain no trigger literal costs exactly this one linear pass per set;
-//   2. otherwise per value: a router RE2.Set of per-family literal alternations says which families can
-//      match at all, then only those families' RE2.Sets run (on the normalized value, or on sqlFold of it
-//      for the SQL view). One set per family keeps each DFA small: a single set of all ~200 patterns
-//      thrashes RE2's DFA cache on adversarial input (measured ~70x slower on 64 KiB).
+// Per value (inspect.ts queues all values of one set, then scanBatch):
+//   1. one Aho-Corasick pass over the value (waf/literal-matcher.ts, in JS: no native call) finds which rule
+//      families' required literals occur; a benign value with none costs exactly this one linear pass;
+//   2. only those families' RE2.Sets run (on the normalized value, or on sqlFold of it for the SQL view).
+//      One set per family keeps each DFA small: a single set of all ~200 patterns thrashes RE2's DFA cache
+//      on adversarial input (measured ~70x slower on 64 KiB).
 // No JavaScript RegExp touches request data.
 import RE2 from 're2';
 import { deriveLiterals } from './literals';
