@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeComponent, excerpt, normalize, sqlFold } from '../waf/normalize';
 import { EV } from '../waf/types';
+import { bestNsPerCall } from './helpers/timing';
 
 const TABLE: [string, { plusAsSpace?: boolean; urlEncoded?: boolean }, string, number][] = [
   // input, options, normalized, evidence that must be set
@@ -107,15 +108,7 @@ test('normalization is linear: 1 MiB costs about 1024x of 1 KiB', () => {
   const unit = '%3Cscript%3E&lt;a&gt; Ｆｕｌｌ+text %2541 select/**/1 ';
   const small = unit.repeat(Math.ceil(1024 / unit.length)).slice(0, 1024);
   const big = unit.repeat(Math.ceil((1 << 20) / unit.length)).slice(0, 1 << 20);
-  const time = (s: string, reps: number) => {
-    let best = Infinity;
-    for (let k = 0; k < 5; k++) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < reps; i++) sqlFold(normalize(s, { plusAsSpace: true }).value);
-      best = Math.min(best, Number(process.hrtime.bigint() - t0) / reps);
-    }
-    return best;
-  };
+  const time = (s: string, reps: number) => bestNsPerCall(() => { sqlFold(normalize(s, { plusAsSpace: true }).value); }, reps);
   time(small, 200); // warm-up
   const tSmall = time(small, 400);
   const tBig = time(big, 2);

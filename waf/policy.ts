@@ -259,6 +259,13 @@ export function parseQuantity(v: unknown, dflt: number): number {
   return Number.isFinite(n) ? n : dflt;
 }
 
+/** Each size field of `section` the manifest sets replaces the default (the schema allows no other fields). */
+function overlayQuantities<T extends Record<string, number>>(defaults: T, section: Obj): void {
+  for (const k of Object.keys(defaults) as (keyof T & string)[]) {
+    (defaults as Record<string, number>)[k] = parseQuantity(section[k], defaults[k]);
+  }
+}
+
 /** Compile `spec` of a validated Limits object. */
 export function compileLimits(spec: unknown): LimitsPlan {
   const s = obj(spec);
@@ -271,32 +278,11 @@ export function compileLimits(spec: unknown): LimitsPlan {
     return plan;
   }
   const lim = obj(req.limited);
-  const g = obj(lim.general);
-  plan.general.bodySize = parseQuantity(g.bodySize, plan.general.bodySize);
-  plan.general.pathLength = parseQuantity(g.pathLength, plan.general.pathLength);
-  const p = obj(lim.parameter);
-  plan.parameter = {
-    bodySize: parseQuantity(p.bodySize, plan.parameter.bodySize),
-    count: parseQuantity(p.count, plan.parameter.count),
-    nameLength: parseQuantity(p.nameLength, plan.parameter.nameLength),
-    valueLength: parseQuantity(p.valueLength, plan.parameter.valueLength),
-  };
-  const j = obj(lim.json);
-  plan.json = {
-    bodySize: parseQuantity(j.bodySize, plan.json.bodySize),
-    nestingDepth: parseQuantity(j.nestingDepth, plan.json.nestingDepth),
-    keyCount: parseQuantity(j.keyCount, plan.json.keyCount),
-    elementCount: parseQuantity(j.elementCount, plan.json.elementCount),
-    keyLength: parseQuantity(j.keyLength, plan.json.keyLength),
-    valueLength: parseQuantity(j.valueLength, plan.json.valueLength),
-  };
-  plan.multipart.bodySize = parseQuantity(obj(lim.multipart).bodySize, plan.multipart.bodySize);
-  const gq = obj(lim.graphQL);
-  plan.graphQL = {
-    querySize: parseQuantity(gq.querySize, plan.graphQL.querySize),
-    nestingDepth: parseQuantity(gq.nestingDepth, plan.graphQL.nestingDepth),
-    valueLength: parseQuantity(gq.valueLength, plan.graphQL.valueLength),
-  };
+  overlayQuantities(plan.general, obj(lim.general));
+  overlayQuantities(plan.parameter, obj(lim.parameter));
+  overlayQuantities(plan.json, obj(lim.json));
+  overlayQuantities(plan.multipart, obj(lim.multipart));
+  overlayQuantities(plan.graphQL, obj(lim.graphQL));
   for (const e of arr(lim.exceptions)) {
     const eo = obj(e);
     const len = obj(eo.length);
