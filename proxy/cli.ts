@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { compileObjects, loadAndCompile, loadFromStrings, zeroConfigManifests, formatStatusReport, type CompileResult } from '../config/index';
 import { formatError } from '../config/plan';
 import { ConfigRejected, Supervisor } from './supervisor';
-import { loadUws } from './uws-native';
+import { parseLimits } from './frontend-h1/limits';
 
 const USAGE = `usage:
   portcullis run --config PATH [--config PATH ...] [options]
@@ -19,6 +19,7 @@ options:
   --controller-name NAME GatewayClass controller served (default microgateway.airlock.com/gatewayclass-controller)
   --cluster-domain NAME  for Services without EndpointSlices (default cluster.local)
   --drain-timeout SECS   SIGTERM drain deadline (default 30)
+  --limit NAME=VALUE     connection limit, repeatable (README "Connection limits"; e.g. header-timeout=10s)
 `;
 
 export function parseHostPort(s: string, what: string): { host: string; port: number } {
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'controller-name': { type: 'string' },
         'cluster-domain': { type: 'string' },
         'drain-timeout': { type: 'string' },
+        limit: { type: 'string', multiple: true },
       },
       strict: true,
     }).values;
@@ -106,12 +108,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
     const drain = args['drain-timeout'] ? Number(args['drain-timeout']) : 30;
     if (!(drain >= 0)) throw new UsageError('--drain-timeout must be a number of seconds');
     const admin = args.admin === 'off' ? null : parseHostPort(args.admin ?? '127.0.0.1:19000', '--admin');
-
-    const uws = loadUws();
-    if (!uws.native) {
-      process.stderr.write(`WARNING: the uWebSockets.js native module cannot load (${uws.reason}); serving HTTP with node's own stack, which is several times slower.\n`);
-    }
-    const sup = new Supervisor({ compile, watch, workers, admin, drainTimeoutMs: drain * 1000, logLevel: args['log-level'] ?? 'info' });
+    let limits;
+    try { limits = parseLimits(args.limit ?? []); } catch (e) { throw new UsageError((e as Error).message); }
+    const sup = new Supervisor({ compile, watch, workers, admin, drainTimeoutMs: drain * 1000, logLevel: args['log-level'] ?? 'info', limits });
     try {
       await sup.start();
     } catch (e) {

@@ -29,6 +29,8 @@ export interface Exchange {
   pauseBody(): void;
   resumeBody(): void;
 
+  /** set when the front end itself refused the request after it reached the pipeline (body framing, timeouts) */
+  readonly refusedStatus?: number;
   /** true once the client went away (or we closed it) */
   readonly aborted: boolean;
   /** true once status and headers were written */
@@ -51,3 +53,5 @@ export interface Exchange {
   /** drop the connection (response cannot be completed correctly) */
   destroy(): void;
 }
+
+export type ExchangeHandler = (ex: Exchange) => void;

@@ -1,12 +1,12 @@
-// Front end on node's own stack: HTTPS (HTTP/1.1 and HTTP/2 by ALPN, full TLS policy control) and plain HTTP
-// when the uWS native module is unavailable. Listens on a descriptor from the socket broker (each worker has
-// its own duplicate of the shared listening socket). Adapts node's request/response objects to Exchange.
+// Front end on node's own stack for HTTPS (HTTP/1.1 and HTTP/2 by ALPN, full TLS policy control). Listens on a
+// descriptor from the socket broker (each worker has its own duplicate of the shared listening socket). Adapts node's request/response objects to Exchange.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { clientIdentity, type ClientIdentity } from '../tls/client-identity';
 import type { Exchange } from './exchange';
-import type { ExchangeHandler } from './frontend-uws';
+import type { ExchangeHandler } from './exchange';
+import type { FrontendLimits } from './frontend-h1/limits';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
@@ -145,21 +145,6 @@ export class NodeExchange implements Exchange {
 }
 
 /**
- * Connection limits of node's stack (nginx-like defaults; the uWS front end has its own fixed 10 s idle timeout):
- * request headers within 20 s (slowloris), a whole request within 300 s, idle keep-alive connections closed after
- * 30 s, header block at most 32 KiB (431), at most 10 000 connections per worker, HTTP/2: 128 concurrent streams
- * per connection and node's built-in rapid-reset and flood protection.
- */
-export const NODE_LIMITS = {
-  headersTimeoutMs: 20_000,
-  requestTimeoutMs: 300_000,
-  keepAliveTimeoutMs: 30_000,
-  maxHeaderBytes: 32 * 1024,
-  maxConnections: 10_000,
-  maxConcurrentStreams: 128,
-};
-
-/**
  * Entry point for every request of node's stack. A request pipelined behind one refused with "close" is never
  * handed to the pipeline (node's parser has already read it): the connection closes after the refusal.
  * HTTP/1.0 with Transfer-Encoding is faulty framing (RFC 9112 §6.1): 400 and close.
@@ -197,13 +182,18 @@ function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream')
   s.destroySoon?.();
 }
 
-function applyLimits(server: http.Server | http2.Http2SecureServer): void {
+/**
+ * The shared connection limits (frontend-h1/limits.ts) mapped onto node's server: header timeout, idle
+ * keep-alive timeout, whole-request timeout (header + body deadlines together), connections per worker; HTTP/2:
+ * concurrent streams per connection, with node's built-in rapid-reset and flood protection.
+ */
+function applyLimits(server: http.Server | http2.Http2SecureServer, limits: FrontendLimits): void {
   server.on('clientError', onClientError);
   const s = server as http.Server;
-  s.headersTimeout = NODE_LIMITS.headersTimeoutMs;
-  s.requestTimeout = NODE_LIMITS.requestTimeoutMs;
-  s.keepAliveTimeout = NODE_LIMITS.keepAliveTimeoutMs;
-  s.maxConnections = NODE_LIMITS.maxConnections;
+  s.headersTimeout = limits.headerTimeoutMs;
+  s.requestTimeout = Math.max(limits.headerTimeoutMs + limits.bodyTimeoutMs, 300_000);
+  s.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  s.maxConnections = limits.maxConnections;
 }
 
 export interface NodeListener {
@@ -213,20 +203,14 @@ export interface NodeListener {
   closeAll(): void;
 }
 
-/** Plain HTTP/1.1 on node's stack (fallback when uWS cannot load). */
-export function listenNodeHttp(fd: number, port: number, handler: ExchangeHandler): Promise<NodeListener> {
-  const server = http.createServer({ maxHeaderSize: NODE_LIMITS.maxHeaderBytes }, (req, res) => admit(req, res, port, false, handler));
-  applyLimits(server);
-  return listenFd(server, fd, port);
-}
-
 /** HTTPS: HTTP/2 and HTTP/1.1 by ALPN; `tlsOptions` carries the SecureContext policy and SNI callback. */
-export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.SecureServerOptions, handler: ExchangeHandler): Promise<NodeListener> {
+export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.SecureServerOptions, handler: ExchangeHandler, limits: FrontendLimits): Promise<NodeListener> {
+  const headerBytes = limits.maxHeaderBytes + limits.maxRequestLineBytes;
   const server = http2.createSecureServer({
-    ...tlsOptions, allowHTTP1: true, maxHeaderSize: NODE_LIMITS.maxHeaderBytes, unknownProtocolTimeout: 10_000,
-    settings: { maxConcurrentStreams: NODE_LIMITS.maxConcurrentStreams, maxHeaderListSize: NODE_LIMITS.maxHeaderBytes },
+    ...tlsOptions, allowHTTP1: true, maxHeaderSize: headerBytes, unknownProtocolTimeout: 10_000,
+    settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: headerBytes },
   } as http2.SecureServerOptions, (req, res) => admit(req, res, port, true, handler));
-  applyLimits(server);
+  applyLimits(server, limits);
   return listenFd(server, fd, port);
 }
 

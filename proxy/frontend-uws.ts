@@ -1,12 +1,10 @@
 // HTTP front end on uWebSockets.js: adapts uWS request/response objects to the Exchange interface.
 // uWS gives SO_REUSEPORT listeners, so every worker thread listens on the same port.
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
-import type { Exchange } from './exchange';
+import type { Exchange, ExchangeHandler } from './exchange';
 import { statusLine } from './http-util';
 import { loadUws } from './uws-native';
 import { wsRelay, type UpgradeInfo, type WsUserData } from './websocket';
-
-export type ExchangeHandler = (ex: Exchange) => void;
 
 class UwsExchange implements Exchange {
   readonly method: string;

@@ -1,19 +1,24 @@
 // Which front end serves a port, and opening/updating/closing those listeners inside a worker.
-// HTTP: uWebSockets.js (SO_REUSEPORT) when its native module loads, else node:http on a broker fd.
-// HTTPS: node's tls/http2 on a broker fd (full policy control, HTTP/2 by ALPN); certificates and policy are
-// swapped in place on reload (rotation without dropping connections).
+// HTTP: our own strict HTTP/1.x front end (proxy/frontend-h1). HTTPS: node's tls/http2 (full policy control,
+// HTTP/2 by ALPN); certificates and policy are swapped in place on reload (rotation without dropping
+// connections). Both listen on a per-worker duplicate of one listening socket from the socket broker.
+// PORTCULLIS_HTTP_FRONTEND=uws serves plain HTTP with uWebSockets.js instead (comparison only: it cannot
+// answer malformed requests with 400 nor serve HTTP/1.0; see README).
 import type { PlanPort } from '../config/plan';
 import { buildServerTls, type ServerTlsOptions } from '../tls/server-context';
-import type { Exchange } from './exchange';
-import { listenNodeHttp, listenNodeHttps, type NodeListener } from './frontend-node';
+import type { ExchangeHandler } from './exchange';
+import { listenH1, type H1Options } from './frontend-h1/server';
+import { listenNodeHttps, type NodeListener } from './frontend-node';
 import { listenUws, type UwsListener } from './frontend-uws';
 import { loadUws } from './uws-native';
 
 export const portKey = (p: { address: string; port: number }) => `${p.address}:${p.port}`;
 
-/** Ports that need a descriptor from the socket broker (node's stack). */
-export function usesNodeStack(p: PlanPort): boolean {
-  return p.protocol === 'HTTPS' || !loadUws().native;
+const useUws = (p: PlanPort) => p.protocol === 'HTTP' && process.env.PORTCULLIS_HTTP_FRONTEND === 'uws' && loadUws().native;
+
+/** Ports that need a descriptor from the socket broker. */
+export function needsBrokerFd(p: PlanPort): boolean {
+  return !useUws(p);
 }
 
 export interface Listener {
@@ -23,19 +28,19 @@ export interface Listener {
   closeAll(): void;
 }
 
-export async function openListener(p: PlanPort, fd: number | undefined, handler: (ex: Exchange) => void): Promise<Listener> {
-  if (!usesNodeStack(p)) {
+export async function openListener(p: PlanPort, fd: number | undefined, handler: ExchangeHandler, opts: H1Options): Promise<Listener> {
+  if (useUws(p)) {
     const l: UwsListener = await listenUws(p.address, p.port, handler);
     return { protocol: 'HTTP', update() {}, stopListening: l.stopListening, closeAll: l.closeAll };
   }
   if (fd === undefined) throw new Error(`no listening socket for ${portKey(p)}`);
   if (p.protocol === 'HTTP') {
-    const l = await listenNodeHttp(fd, p.port, handler);
+    const l = await listenH1(fd, p.port, handler, opts);
     return { protocol: 'HTTP', update() {}, stopListening: l.stopListening, closeAll: l.closeAll };
   }
   let current: ServerTlsOptions = buildServerTls(p);
   const options: ServerTlsOptions = { ...current, SNICallback: (name, cb) => current.SNICallback(name, cb) };
-  const l: NodeListener = await listenNodeHttps(fd, p.port, options, handler);
+  const l: NodeListener = await listenNodeHttps(fd, p.port, options, handler, opts.limits);
   return {
     protocol: 'HTTPS',
     update(next: PlanPort) {

@@ -53,6 +53,10 @@ export class WorkerMetrics {
     name: 'portcullis_rate_limit_decisions_total', help: 'RateLimitPolicy decisions by outcome (allowed, blocked, logged) and store (local, redis, fallback = local because Redis was unavailable)',
     labelNames: ['policy', 'outcome', 'store'] as const, registers: [this.registry],
   });
+  readonly refused = new Counter({
+    name: 'portcullis_http_requests_refused_total', help: 'Requests refused by the HTTP front end before routing (malformed framing, limits, timeouts)',
+    labelNames: ['status', 'reason'] as const, registers: [this.registry],
+  });
   readonly upstreamFailures = new Counter({
     name: 'portcullis_upstream_failures_total', help: 'Upstream connect failures, resets and timeouts',
     labelNames: ['backend', 'kind'] as const, registers: [this.registry],
@@ -161,6 +165,21 @@ export class WorkerObserver implements Observer {
         rate_limit: { policy, entry: id, count_by: d.entry.plan.countBy, store: d.store, threat_handling_mode: d.entry.plan.mode },
       },
       portcullis: { listener: ctx.listener?.id, route: ctx.rule?.id },
+    });
+  }
+
+  /** A request the front end refused before the pipeline (malformed, over a limit, timed out): one security entry. */
+  refused(info: { status: number; code: string; message: string; remoteAddress: string; port: number }): void {
+    this.m.refused.inc({ status: String(info.status), reason: info.code });
+    this.log.warn({
+      'ecs.version': '8.11.0',
+      'log.logger': 'security',
+      event: { kind: 'alert', category: ['web'], dataset: 'portcullis.security', outcome: 'failure' },
+      http: { response: { status_code: info.status } },
+      source: { ip: info.remoteAddress },
+      destination: { port: info.port },
+      message: `request refused by the front end: ${info.message}`,
+      portcullis: { worker: this.workerId, refusal: info.code },
     });
   }
 

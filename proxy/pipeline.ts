@@ -17,7 +17,7 @@ import { OVERLOAD } from './overload';
 export function handleExchange(rt: Runtime, ex: Exchange): void {
   const ctx = new RequestCtx(rt, ex);
   rt.onStart(ctx);
-  ex.onAbort(() => ctx.finish(ctx.status || 499));
+  ex.onAbort(() => ctx.finish(ctx.status || ex.refusedStatus || 499));
   if (rt.shedder.shedding) { ctx.reply(503, 'overloaded: shedding load', ['retry-after', String(OVERLOAD.retryAfterS)]); return; }
   if (!checkFraming(ctx)) return;       // Content-Length / Transfer-Encoding / Host sanity (400 + close)
   if (!parseTarget(ctx)) return;        // Host and path: syntax, normalization

@@ -21,6 +21,7 @@ export class SocketBroker {
       if (!cb) return;
       this.waiting.delete(m.id);
       if (handle) this.keep.push(handle);
+      if (this.waiting.size === 0) this.holdOpen(child, false);
       cb({ ok: m.ok, error: m.error, fd: handle?.fd });
     });
     child.on('exit', () => {
@@ -39,8 +40,15 @@ export class SocketBroker {
     const id = ++this.seq;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
+      this.holdOpen(child, true);
       child.send({ id, op, host, port });
     });
+  }
+
+  /** The broker never keeps the process alive, except while an answer is awaited. */
+  private holdOpen(child: ChildProcess, on: boolean): void {
+    const ch = (child as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+    if (on) { child.ref(); ch?.ref(); } else { child.unref(); ch?.unref(); }
   }
 
   async dupFd(host: string, port: number): Promise<number> {

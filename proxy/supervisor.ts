@@ -11,7 +11,8 @@ import { startAdmin, type AdminServer } from './admin';
 import type { FromWorker, ToWorker } from './messages';
 import { SupervisorMetrics } from './supervisor-metrics';
 import { SocketBroker } from './socket-broker';
-import { portKey, usesNodeStack } from './listeners';
+import { portKey, needsBrokerFd } from './listeners';
+import { DEFAULT_LIMITS, type FrontendLimits } from './frontend-h1/limits';
 import { CounterMemory, type CounterBuffers } from './ratelimit/memory';
 
 export interface SupervisorOptions {
@@ -23,6 +24,8 @@ export interface SupervisorOptions {
   admin: { host: string; port: number } | null;
   drainTimeoutMs: number;
   logLevel: string;
+  /** connection limits of the front ends (default: DEFAULT_LIMITS) */
+  limits?: FrontendLimits;
 }
 
 interface WorkerSlot {
@@ -90,7 +93,7 @@ export class Supervisor {
   private async fdsFor(nodeKeys: Set<string>, plan: Plan): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const p of plan.ports) {
-      if (!usesNodeStack(p)) continue;
+      if (!needsBrokerFd(p)) continue;
       const key = portKey(p);
       if (nodeKeys.has(key)) continue;
       out[key] = await this.broker.dupFd(p.address, p.port);
@@ -107,7 +110,7 @@ export class Supervisor {
     } catch (e) {
       return { type: 'listen-failed', generation: this.generation, errors: [(e as Error).message] };
     }
-    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { id, plan: this.plan, fds, counters: this.counters } });
+    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { id, plan: this.plan, fds, counters: this.counters, limits: this.opts.limits ?? DEFAULT_LIMITS } });
     const slot: WorkerSlot = { id, worker, generation: 0, exiting: false, nodeKeys };
     this.slots[id] = slot;
     return new Promise((resolve) => {
@@ -169,7 +172,7 @@ export class Supervisor {
     }
     const keep = new Set(plan.ports.map(portKey));
     for (const old of this.plan?.ports ?? []) {
-      if (!keep.has(portKey(old)) && usesNodeStack(old)) {
+      if (!keep.has(portKey(old)) && needsBrokerFd(old)) {
         for (const s of live) s.nodeKeys.delete(portKey(old));
         void this.broker.release(old.address, old.port);
       }

@@ -1,10 +1,12 @@
 // WebSocket upgrades: the request goes through the same phases as any other (target, route, request filters,
-// backend choice); then the engine opens the upstream WebSocket first and upgrades the client only once the
-// backend accepted, so a refused backend still gets a proper 502. Messages are relayed as messages (uWS on the
-// client side, undici's WebSocket on the backend side), close codes are passed through.
+// backend choice); then the engine opens the upstream side first and upgrades the client only once the backend
+// accepted, so a refused backend still gets a proper 502. Our HTTP/1.x front end hands over its socket and the
+// bytes are tunnelled (websocket-tunnel.ts); with uWS (PORTCULLIS_HTTP_FRONTEND=uws) messages are relayed as
+// messages (uWS on the client side, undici's WebSocket on the backend side), close codes passed through.
 import { WebSocket as UpstreamSocket, type MessageEvent, type CloseEvent } from 'undici';
 import type { WebSocket as ClientSocket } from 'uWebSockets.js';
 import type { RequestCtx } from './context';
+import { tunnelWebSocket } from './websocket-tunnel';
 
 export interface WsUserData {
   upstream: UpstreamSocket;
@@ -15,14 +17,17 @@ export interface UpgradeInfo {
   key: string;
   protocol: string;
   extensions: string;
-  /** performs the uWS upgrade with the given user data and the sub-protocol chosen by the backend */
-  accept(data: WsUserData, protocol: string): void;
+  /** uWS: performs the upgrade with the given user data and the sub-protocol chosen by the backend */
+  accept?(data: WsUserData, protocol: string): void;
+  /** raw-socket front ends: take the client socket over, with the bytes already read after the request head */
+  takeSocket?(): { socket: import('node:net').Socket; rest: Buffer | null } | null;
 }
 
 /** Headers the WebSocket client generates itself. */
 const OWN = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
 export function forwardWebSocket(ctx: RequestCtx, up: UpgradeInfo): void {
+  if (up.takeSocket) { tunnelWebSocket(ctx, up); return; }
   const ep = ctx.endpoint!;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
   const headers: [string, string][] = [];
@@ -43,7 +48,7 @@ export function forwardWebSocket(ctx: RequestCtx, up: UpgradeInfo): void {
     opened = true;
     if (ctx.finished || ctx.ex.aborted) { upstream.close(); return; }
     ctx.status = 101;
-    up.accept({ upstream, ctx }, upstream.protocol);
+    up.accept!({ upstream, ctx }, upstream.protocol);
   };
   upstream.onerror = () => {
     if (!opened && !ctx.finished) ctx.reply(502, 'websocket upstream refused the connection');

@@ -1,7 +1,7 @@
-// Worker thread: owns its listeners (uWS, SO_REUSEPORT), upstream pools and the Runtime of the current plan.
+// Worker thread: owns its listeners, upstream pools and the Runtime of the current plan.
 // Messages from the supervisor: plan (apply atomically), drain (stop accepting, finish in-flight), shutdown,
-// metrics. uWS keeps native handles in this thread's loop, so every way out of the thread closes all uWS sockets
-// first (an uncaught error included): otherwise node would abort the whole process when the thread ends.
+// metrics. Every way out of the thread closes all listener sockets first (an uncaught error included): uWS, when
+// selected, keeps native handles in this thread's loop and node would abort the whole process otherwise.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Plan } from '../config/plan';
 import type { Exchange } from './exchange';
@@ -13,6 +13,8 @@ import { Runtime } from './runtime';
 import { UpstreamPools } from './upstream-h1'; // lean HTTP/1.1 client; undici only for h2c
 import { LoadShedder } from './overload';
 import { closeRateLimitStores } from './ratelimit/runtime';
+import type { H1Options } from './frontend-h1/server';
+import type { FrontendLimits } from './frontend-h1/limits';
 
 const port = parentPort!;
 const id = (workerData as { id: number }).id;
@@ -29,6 +31,10 @@ shedder.start();
 
 const send = (m: FromWorker) => port.postMessage(m);
 const handler = (ex: Exchange) => handleExchange(rt!, ex);
+const frontendOptions: H1Options = {
+  limits: (workerData as { limits: FrontendLimits }).limits,
+  onRefused: (info) => observer.refused(info),
+};
 
 async function applyPlan(plan: Plan, fds: Record<string, number>, counters?: Record<string, SharedArrayBuffer>): Promise<void> {
   const next = new Runtime(plan, upstream, observer, counters);
@@ -41,7 +47,7 @@ async function applyPlan(plan: Plan, fds: Record<string, number>, counters?: Rec
       const have = listeners.get(key);
       if (have && have.protocol === p.protocol) { have.update(p); continue; }
       if (have) { have.stopListening(); retired.push(have); listeners.delete(key); }
-      listeners.set(key, await openListener(p, fds[key], handler));
+      listeners.set(key, await openListener(p, fds[key], handler, frontendOptions));
     } catch (e) {
       failures.push(`${key}: ${(e as Error).message}`);
     }

@@ -6,19 +6,14 @@
 // sizes or chunk framing, oversize chunk extensions / trailers. 1xx interim responses (100, 102, 103) are
 // skipped; 101 is an error (the client never asks for an upgrade). HEAD, 204 and 304 have no body.
 import { HOP_BY_HOP } from '../http-util';
+import { ChunkedDecoder } from '../http1/chunked';
+import { COLON, CR, CRLFCRLF, HTAB, LF, SP, TCHAR, VCHAR, fail, latin1, parseLength } from '../http1/syntax';
+
+export { ProtocolError } from '../http1/syntax';
 
 export const MAX_HEAD_BYTES = 64 * 1024;
 export const MAX_HEADERS = 100;
-/** chunk-size line including extensions */
-export const MAX_CHUNK_LINE = 4096;
-export const MAX_TRAILER_BYTES = 64 * 1024;
 const MAX_INTERIM = 32;
-/** hex digits of a chunk size: 12 digits ≈ 256 TiB, well inside the safe integer range */
-const MAX_CHUNK_HEX_DIGITS = 12;
-
-export class ProtocolError extends Error {
-  constructor(readonly code: string, message: string) { super(message); }
-}
 
 /** Receives the parsed response. Returning false from either method pauses the parser. */
 export interface ResponseSink {
@@ -27,33 +22,9 @@ export interface ResponseSink {
   onResponseBody(chunk: Buffer): boolean;
 }
 
-const enum S { Head, BodyLength, ChunkSize, ChunkData, ChunkCr, ChunkLf, Trailers, BodyEof, Done }
+const enum S { Head, BodyLength, Chunked, BodyEof, Done }
 
-const CR = 13, LF = 10, SP = 32, HTAB = 9, COLON = 58;
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const PREFIX = Buffer.from('HTTP/1.', 'latin1');
-
-/** RFC 9110 tchar */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 2; // upper case: name needs lower-casing
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-/** field-value / reason-phrase bytes: HTAB, SP, VCHAR, obs-text */
-const VCHAR = new Uint8Array(256);
-VCHAR[HTAB] = 1;
-for (let c = 0x20; c <= 0x7e; c++) VCHAR[c] = 1;
-for (let c = 0x80; c <= 0xff; c++) VCHAR[c] = 1;
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) { HEX[0x41 + c] = 10 + c; HEX[0x61 + c] = 10 + c; }
-
-/** Buffer#latin1Slice: in node since forever, missing from @types/node; skips toString's argument handling. */
-interface Latin1 { latin1Slice(start: number, end: number): string }
-
-function fail(code: string, message: string): never {
-  throw new ProtocolError(code, message);
-}
 
 export class ResponseParser {
   private state = S.Head;
@@ -61,7 +32,8 @@ export class ResponseParser {
   /** partial head / line bytes carried between execute() calls */
   private partial: Buffer | null = null;
   private remaining = 0;
-  private trailerBytes = 0;
+  private readonly chunked = new ChunkedDecoder();
+  private readonly onChunk = (c: Buffer): boolean => this.sink.onResponseBody(c);
   private interim = 0;
   /** set when the sink returned false; the caller clears it to continue */
   paused = false;
@@ -81,7 +53,7 @@ export class ResponseParser {
     this.headReq = isHead;
     this.partial = null;
     this.remaining = 0;
-    this.trailerBytes = 0;
+    this.chunked.reset();
     this.interim = 0;
     this.paused = false;
     this.started = false;
@@ -115,27 +87,13 @@ export class ResponseParser {
           if (!this.sink.onResponseBody(chunk)) this.paused = true;
           break;
         }
-        case S.ChunkSize: off = this.chunkSize(buf, off); break;
-        case S.ChunkData: {
-          const n = Math.min(this.remaining, len - off);
-          const chunk = buf.subarray(off, off + n);
-          off += n;
-          this.remaining -= n;
-          if (this.remaining === 0) this.state = S.ChunkCr;
-          if (!this.sink.onResponseBody(chunk)) this.paused = true;
+        case S.Chunked: {
+          const dec = this.chunked;
+          off = dec.execute(buf, off, this.onChunk);
+          if (dec.done) this.state = S.Done;
+          else if (dec.paused) { dec.paused = false; this.paused = true; }
           break;
         }
-        case S.ChunkCr:
-          if (buf[off] !== CR) fail('HPE_CHUNK', 'chunk data not followed by CRLF');
-          off++;
-          this.state = S.ChunkLf;
-          break;
-        case S.ChunkLf:
-          if (buf[off] !== LF) fail('HPE_CHUNK', 'chunk data not followed by CRLF');
-          off++;
-          this.state = S.ChunkSize;
-          break;
-        case S.Trailers: off = this.trailers(buf, off); break;
         case S.BodyEof: {
           const chunk = off === 0 ? buf : buf.subarray(off);
           off = len;
@@ -248,9 +206,9 @@ export class ResponseParser {
       const ls = pos;
       pos = lf + 1;
       if (interim) continue;
-      let n = (src as unknown as Latin1).latin1Slice(ls, nameEnd);
+      let n = latin1(src, ls, nameEnd);
       if (upper) n = n.toLowerCase();
-      const value = vs === ve ? '' : (src as unknown as Latin1).latin1Slice(vs, ve);
+      const value = vs === ve ? '' : latin1(src, vs, ve);
       if (HOP_BY_HOP.has(n)) {
         if (n === 'transfer-encoding') {
           if (te || value.toLowerCase() !== 'chunked') fail('HPE_INVALID_TRANSFER_ENCODING', `unsupported transfer-encoding: ${value}`);
@@ -290,101 +248,11 @@ export class ResponseParser {
     let out = headers;
     if (listed !== null) out = dropListed(headers, listed);
     if (this.headReq || status === 204 || status === 304) this.state = S.Done;
-    else if (chunked) this.state = S.ChunkSize;
+    else if (chunked) this.state = S.Chunked;
     else if (contentLength >= 0) { this.remaining = contentLength; this.state = contentLength === 0 ? S.Done : S.BodyLength; }
     else { this.state = S.BodyEof; this.keepAlive = false; }
     if (!this.sink.onResponseHead(status, out, contentLength)) this.paused = true;
   }
-
-  // ------------------------------------------------------------------ chunked
-
-  /**
-   * Find the end of a CRLF-terminated line starting at `off`. Returns the LF index inside `this.lineSrc`
-   * (set to buf, or to the joined partial bytes) or -1 when the line is not complete yet.
-   */
-  private lineSrc: Buffer = Buffer.alloc(0);
-  private lineStart = 0;
-  private takeLine(buf: Buffer, off: number, max: number): number {
-    const lf = buf.indexOf(LF, off);
-    if (lf < 0) {
-      const have = (this.partial?.length ?? 0) + buf.length - off;
-      if (have > max) fail('HPE_CHUNK', 'chunk size line or trailer too long');
-      this.partial = this.partial ? Buffer.concat([this.partial, buf.subarray(off)]) : Buffer.from(buf.subarray(off));
-      return -1;
-    }
-    if (this.partial !== null) {
-      const p = this.partial;
-      this.partial = null;
-      if (p.length + lf + 1 - off > max) fail('HPE_CHUNK', 'chunk size line or trailer too long');
-      this.lineSrc = Buffer.concat([p, buf.subarray(off, lf + 1)]);
-      this.lineStart = 0;
-      const e = this.lineSrc.length - 1;
-      if (e === 0 || this.lineSrc[e - 1] !== CR) fail('HPE_LF_EXPECTED', 'bare LF in chunked framing');
-      return lf;
-    }
-    if (lf - off + 1 > max) fail('HPE_CHUNK', 'chunk size line or trailer too long');
-    if (lf === off || buf[lf - 1] !== CR) fail('HPE_LF_EXPECTED', 'bare LF in chunked framing');
-    this.lineSrc = buf;
-    this.lineStart = off;
-    return lf;
-  }
-
-  private chunkSize(buf: Buffer, off: number): number {
-    const lf = this.takeLine(buf, off, MAX_CHUNK_LINE);
-    if (lf < 0) return buf.length;
-    const src = this.lineSrc;
-    const s = this.lineStart;
-    const e = src === buf ? lf - 1 : src.length - 2; // index of CR
-    let i = s;
-    let size = 0;
-    let digits = 0;
-    for (; i < e; i++) {
-      const h = HEX[src[i]];
-      if (h < 0) break;
-      if (size > 0 || h > 0) digits++; // leading zeros are allowed and do not count
-      size = size * 16 + h;
-    }
-    if (i === s) fail('HPE_INVALID_CHUNK_SIZE', 'invalid chunk size');
-    if (digits > MAX_CHUNK_HEX_DIGITS) fail('HPE_INVALID_CHUNK_SIZE', 'chunk size too large');
-    if (i < e) {
-      // BWS ; chunk-ext (tolerated, bounded by the line limit, no control bytes)
-      while (i < e && (src[i] === SP || src[i] === HTAB)) i++;
-      if (src[i] !== 0x3b) fail('HPE_INVALID_CHUNK_SIZE', 'invalid chunk size');
-      for (; i < e; i++) if (VCHAR[src[i]] === 0) fail('HPE_INVALID_CHUNK_SIZE', 'invalid byte in chunk extension');
-    }
-    if (size === 0) { this.state = S.Trailers; this.trailerBytes = 0; }
-    else { this.remaining = size; this.state = S.ChunkData; }
-    return lf + 1;
-  }
-
-  /** Trailer fields are validated, counted against the limit and dropped. */
-  private trailers(buf: Buffer, off: number): number {
-    const lf = this.takeLine(buf, off, MAX_TRAILER_BYTES - this.trailerBytes);
-    if (lf < 0) return buf.length;
-    const src = this.lineSrc;
-    const s = this.lineStart;
-    const e = src === buf ? lf - 1 : src.length - 2;
-    this.trailerBytes += e - s + 2;
-    if (e === s) { this.state = S.Done; return lf + 1; }
-    if (src[s] === SP || src[s] === HTAB) fail('HPE_OBS_FOLD', 'obsolete line folding in trailers');
-    let i = s;
-    while (i < e && TCHAR[src[i]] !== 0) i++;
-    if (i === s || src[i] !== COLON) fail('HPE_INVALID_HEADER_TOKEN', 'invalid trailer field name');
-    for (i++; i < e; i++) if (VCHAR[src[i]] === 0) fail('HPE_INVALID_HEADER_TOKEN', 'invalid byte in trailer value');
-    return lf + 1;
-  }
-}
-
-function parseLength(v: string): number {
-  const n = v.length;
-  if (n === 0 || n > 15) fail('HPE_INVALID_CONTENT_LENGTH', `invalid content-length: ${v.slice(0, 40)}`);
-  let x = 0;
-  for (let i = 0; i < n; i++) {
-    const d = v.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) fail('HPE_INVALID_CONTENT_LENGTH', `invalid content-length: ${v.slice(0, 40)}`);
-    x = x * 10 + d;
-  }
-  return x;
 }
 
 /** `timeout=N` of a Keep-Alive header, in ms (0 = absent or unparsable). */

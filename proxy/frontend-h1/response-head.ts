@@ -1,0 +1,37 @@
+// Serialization of response heads for the HTTP/1.1 front end. Names and values come from the pipeline (backend
+// headers already validated by the upstream parser, configured headers validated by config/); a value carrying
+// CR, LF or NUL is still dropped here, so a response can never be split.
+import { statusLine } from '../http-util';
+
+let dateSecond = 0;
+let dateLine = '';
+
+/** `date: ...\r\n`, recomputed at most once a second */
+export function dateHeader(): string {
+  const now = Date.now();
+  const s = (now / 1000) | 0;
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateLine = `date: ${new Date(s * 1000).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+function unsafe(v: string): boolean {
+  return v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\0') >= 0;
+}
+
+/**
+ * Status line and fields. `framing` is the Content-Length / Transfer-Encoding line (or ''), `connection` the
+ * Connection line (or ''). Returns a latin1 string ending with the empty line.
+ */
+export function serializeHead(status: number, headers: string[], framing: string, connection: string): string {
+  let s = `HTTP/1.1 ${statusLine(status)}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) {
+    const n = headers[i];
+    const v = headers[i + 1];
+    if (unsafe(n) || unsafe(v)) continue;
+    s += `${n}: ${v}\r\n`;
+  }
+  return `${s}${framing}${connection}${dateHeader()}\r\n`;
+}
