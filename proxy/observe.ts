@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestCtx } from './context';
 import type { Observer } from './runtime';
+import type { RefusalInfo } from './frontend-h1/connection';
 import type { Verdict } from '../waf/types';
 import type { Decision } from './ratelimit/limiter';
 import { rateLimitNote, type RateLimitOutcome } from './ratelimit/note';
@@ -169,13 +170,13 @@ export class WorkerObserver implements Observer {
   }
 
   /** A request the front end refused before the pipeline (malformed, over a limit, timed out): one security entry. */
-  refused(info: { status: number; code: string; message: string; remoteAddress: string; port: number }): void {
+  refused(info: RefusalInfo): void {
     this.m.refused.inc({ status: String(info.status), reason: info.code });
     this.log.warn({
       'ecs.version': '8.11.0',
       'log.logger': 'security',
       event: { kind: 'alert', category: ['web'], dataset: 'portcullis.security', outcome: 'failure' },
-      http: { response: { status_code: info.status } },
+      http: { request: { id: info.id }, response: { status_code: info.status } },
       source: { ip: info.remoteAddress },
       destination: { port: info.port },
       message: `request refused by the front end: ${info.message}`,

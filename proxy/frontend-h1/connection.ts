@@ -2,6 +2,7 @@
 // exchange at a time (pipelined requests wait, bounded, and are only parsed once the previous response is
 // complete), and closes the connection after any refusal so nothing behind a bad request is ever processed.
 // Deadlines (head, idle, body progress and minimum rate, blocked writes) are checked by the server's sweep.
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ChunkedDecoder } from '../http1/chunked';
 import { CR, CRLFCRLF, LF, ProtocolError } from '../http1/syntax';
@@ -19,10 +20,12 @@ export interface H1Shared {
   readonly scheme: 'http' | 'https';
   handler(ex: H1Exchange): void;
   /** a request refused by the front end itself (never reached the pipeline) */
-  onRefused(info: { status: number; code: string; message: string; remoteAddress: string; port: number }): void;
+  onRefused(info: RefusalInfo): void;
   /** set while the worker drains: responses announce the close, idle connections close */
   draining: boolean;
 }
+
+export interface RefusalInfo { id: string; status: number; code: string; message: string; remoteAddress: string; port: number }
 
 const EMPTY = Buffer.alloc(0);
 const REASON: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 417: 'Expectation Failed', 431: 'Request Header Fields Too Large' };
@@ -324,12 +327,13 @@ export class H1Connection {
   refuse(status: number, code: string, message: string): void {
     if (this.state === St.Closing) return;
     const ex = this.ex;
-    this.shared.onRefused({ status, code, message, remoteAddress: this.remoteAddress, port: this.localPort });
+    const id = randomUUID();
+    this.shared.onRefused({ id, status, code, message, remoteAddress: this.remoteAddress, port: this.localPort });
     this.keepAlive = false;
     this.buf = null;
     if (ex === null || !ex.headersSent) {
       const text = `${REASON[status] ?? 'Bad Request'}\n`;
-      this.send(serializeHead(status, ['content-type', 'text/plain'], `content-length: ${text.length}\r\n`, 'connection: close\r\n'), Buffer.from(text));
+      this.send(serializeHead(status, ['content-type', 'text/plain', 'x-request-id', id, 'cache-control', 'no-store'], `content-length: ${text.length}\r\n`, 'connection: close\r\n'), Buffer.from(text));
     }
     this.ex = null;
     if (ex !== null) { ex.refusedStatus = status; ex.abort(); }
