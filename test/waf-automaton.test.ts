@@ -2,14 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import RE2 from 're2';
-import { compileSet, compiledSetCount, ruleLiterals, scan, scanEach } from '../waf/automaton';
+import { compileSet, compiledSetCount, quietRaw, ruleLiterals, scan, scanEach } from '../waf/automaton';
 import { deriveLiterals } from '../waf/literals';
 import { normalize, sqlFold } from '../waf/normalize';
 import { BUILTIN_RULES } from '../waf/rules/index';
 import { createInspector } from '../waf/inspect';
 import { defaultSecurityPlan } from '../waf/policy';
 import { FAMILIES, LEVELS, PARTS } from '../waf/types';
-import { loadAttacks, loadBenign } from './corpus/corpus';
+import { loadAttacks, loadBenign, toRequest } from './corpus/corpus';
+import type { InspectRequest } from '../waf/types';
 import { bestNsPerCall } from './helpers/timing';
 
 const patternRules = BUILTIN_RULES.filter((r) => r.pattern !== '' && !r.evidence && !r.check);
@@ -75,6 +76,72 @@ test('RE2.Set with pre-filter equals testing each rule alone (property)', () => 
     }),
     { numRuns: 400 },
   );
+});
+
+/** raw values: attack vocabulary in random case, with characters the normalizer changes (`+`, `%`, `&`, controls, non-ASCII) */
+const rawValues = fc.oneof(
+  fc.array(fc.oneof(vocab, vocab.map((v) => v.toUpperCase()), fc.constantFrom('+', '%', '%27', '&', '&lt;', '\t', 'É', 'Q', 'SELECT')), { maxLength: 12 })
+    .map((a) => a.join('')),
+  fc.string({ maxLength: 30 }),
+);
+
+test('raw-value fast path: a quiet value normalizes with no evidence and matches no rule (property)', () => {
+  const sets = PARTS.map((p) => {
+    const rules = patternRules.filter((r) => r.parts.includes(p));
+    return { rules, cs: compileSet(rules) };
+  });
+  const mask = new Int32Array(2);
+  const plainMask = new Int32Array(2);
+  fc.assert(
+    fc.property(rawValues, fc.integer({ min: 0, max: PARTS.length - 1 }), fc.boolean(), (v, pi, plus) => {
+      const { rules, cs } = sets[pi];
+      const norm = normalize(v, { plusAsSpace: plus, urlEncoded: true });
+      // in place, inside a larger string
+      const padded = `&%${v}\u0000`;
+      const quiet = quietRaw(cs, padded, 2, 2 + v.length, plus);
+      assert.equal(quiet, quietRaw(cs, v, 0, v.length, plus));
+      if (quiet) {
+        assert.equal(norm.evidence, 0);
+        assert.deepEqual(scanEach(rules, norm.value), []);
+      }
+      // the in-place matcher answers exactly as the matcher on the normalized value
+      if (cs.literals && cs.literals.groupsInPlain(v, 0, v.length, plus, plainMask)) {
+        assert.equal(norm.value, plus ? v.toLowerCase().split('+').join(' ') : v.toLowerCase());
+        cs.literals.groupsIn(norm.value, mask);
+        assert.deepEqual([...plainMask], [...mask]);
+      }
+    }),
+    { numRuns: 1500 },
+  );
+});
+
+/** random requests built from the attack vocabulary: every part, every parser */
+const requests = fc.record({
+  path: fc.array(rawValues, { maxLength: 4 }).map((a) => '/' + a.map((x) => x.split('/').join('%2f')).join('/')),
+  query: fc.array(fc.tuple(rawValues, rawValues), { maxLength: 4 }).map((a) => a.map(([n, v]) => `${n.split('&').join('')}=${v.split('&').join('')}`).join('&')),
+  headers: fc.array(fc.tuple(fc.constantFrom('user-agent', 'x-data', 'referer', 'accept', 'cookie', 'X-A'), rawValues), { maxLength: 3 }),
+  json: fc.option(fc.dictionary(rawValues, fc.oneof(rawValues, fc.array(rawValues, { maxLength: 3 }), fc.dictionary(rawValues, rawValues, { maxKeys: 2 })), { maxKeys: 4 })),
+});
+
+test('inspector: the fast path gives the same verdicts as normalizing and scanning every value (property + corpus)', () => {
+  const fast = createInspector(defaultSecurityPlan());
+  const slow = createInspector(defaultSecurityPlan(), { fastPath: false });
+  const ctx = { remoteIP: '192.0.2.7' };
+  const same = (req: InspectRequest) => assert.deepEqual(fast.inspect(req, ctx), slow.inspect(req, ctx), JSON.stringify(req));
+  fc.assert(
+    fc.property(requests, (r) => {
+      const req: InspectRequest = { method: 'GET', path: r.path, query: r.query, headers: [['host', 'example.com'], ...r.headers] };
+      if (r.json) {
+        req.method = 'POST';
+        req.body = Buffer.from(JSON.stringify(r.json));
+        req.headers.push(['content-type', 'application/json']);
+      }
+      same(req);
+    }),
+    { numRuns: 600 },
+  );
+  for (const list of loadAttacks().values()) for (const e of list) same(toRequest(e));
+  for (const e of loadBenign()) same(toRequest(e));
 });
 
 test('pre-filter is sound on the whole corpus (set = each rule alone)', () => {

@@ -173,3 +173,66 @@ test('hostile random bodies never throw (property)', () => {
     { numRuns: 1500 },
   );
 });
+
+test('JSON parser: validity agrees with JSON.parse, numbers and escapes included (property)', () => {
+  const unit = fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '0', '1', '-', '+', '.', 'e', 'E', ' ', '\\', 'u', 'a', 'n', '/', '\n');
+  fc.assert(
+    fc.property(fc.string({ unit, maxLength: 40 }), (s) => {
+      let native = true;
+      try {
+        JSON.parse(s);
+      } catch {
+        native = false;
+      }
+      assert.equal(parseJson(s, L).ok, native, s);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+/** every key and string value of a parsed document with its path, as `kind path=value` (reference walk) */
+function referenceItems(doc: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === 'string') out.push(`value ${formatJsonPath(path)}=${v}`);
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push(`key ${formatJsonPath([...path, k])}=${k}`);
+        walk(x, [...path, k]);
+      }
+    }
+  };
+  walk(doc, []);
+  return out.sort();
+}
+
+test('JSON parser: the items of any document are those of JSON.parse; `skip` leaves out exactly what it skips (property)', () => {
+  const unlimited = { nestingDepth: 0, keyCount: 0, elementCount: 0, keyLength: 0, valueLength: 0 };
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.boolean(), (v, pretty) => {
+      const text = JSON.stringify(v, null, pretty ? 2 : undefined);
+      const all = parseJson(text, unlimited);
+      assert.ok(all.ok);
+      assert.deepEqual(all.items.map((i) => `${i.kind} ${formatJsonPath(i.path)}=${i.value}`).sort(), referenceItems(JSON.parse(text)));
+      // skip every string whose raw text has an even length: the others come out, in document order
+      const skipped: string[] = [];
+      const some = parseJson(text, unlimited, undefined, (kind, t, from, to) => {
+        if ((to - from) % 2 !== 0) return false;
+        skipped.push(`${kind}:${t.slice(from, to)}`);
+        return true;
+      });
+      assert.ok(some.ok);
+      let k = 0;
+      let s = 0;
+      for (const it of all.items) {
+        const next = some.items[k];
+        if (next && next.kind === it.kind && next.value === it.value && formatJsonPath(next.path) === formatJsonPath(it.path)) k++;
+        else assert.equal(skipped[s++], `${it.kind}:${it.value}`);
+      }
+      assert.equal(k, some.items.length);
+      assert.equal(s, skipped.length);
+    }),
+    { numRuns: 500 },
+  );
+});

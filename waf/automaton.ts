@@ -7,11 +7,14 @@
 //   2. only those families' RE2.Sets run (on the normalized value, or on sqlFold of it for the SQL view).
 //      One set per family keeps each DFA small: a single set of all ~200 patterns thrashes RE2's DFA cache
 //      on adversarial input (measured ~70x slower on 64 KiB).
+// Before all that, quietRaw() lets the inspector skip a value entirely: a raw value made only of characters that
+// normalization keeps (up to case) is matched by the same Aho-Corasick automaton in place, with no normalization,
+// no copy and no queueing; only values with a literal hit or characters the normalizer may change go further.
 // No JavaScript RegExp touches request data.
 import RE2 from 're2';
 import { deriveLiterals } from './literals';
-import { LiteralMatcher } from './literal-matcher';
-import { sqlFold } from './normalize';
+import { isPlain, LiteralMatcher } from './literal-matcher';
+import { MAX_INSPECT, sqlFold } from './normalize';
 import type { Rule } from './types';
 
 /** One RE2.Set per (family, view): small DFAs stay within RE2's cache even on adversarial input. */
@@ -137,6 +140,18 @@ export function scan(cs: CompiledSet, normalized: string): number[] {
   }
   for (const gi of cs.alwaysGroups) run(cs.groups[gi]);
   return out;
+}
+
+/**
+ * The fast path for a raw value s[from, to): true when normalizing it would change nothing but ASCII case (and
+ * `+` into a space with `plusAsSpace`), so it has no normalizer evidence, and no group of the set can match it.
+ * Normalizing and scanning such a value reports nothing, so the caller may skip both. False: take the slow path.
+ */
+export function quietRaw(cs: CompiledSet, s: string, from: number, to: number, plusAsSpace: boolean): boolean {
+  if (to - from > MAX_INSPECT) return false;
+  if (cs.rules.length === 0 || (cs.literals === null && !cs.always)) return isPlain(s, from, to);
+  if (cs.always || cs.literals === null) return false;
+  return cs.literals.groupsInPlain(s, from, to, plusAsSpace, mask) && mask[0] === 0 && mask[1] === 0;
 }
 
 /**

@@ -3,7 +3,7 @@
 import RE2 from 're2';
 import { compileConditions, compileMatcher, type CompiledConditions, type ConditionInput, type Matcher } from './conditions';
 import { jsonPathMatches, parseJsonPath, type PathSeg } from './jsonpath';
-import { parseJson, type JsonItem } from './parsers/json';
+import { parseJson, type JsonItem, type JsonSkip } from './parsers/json';
 import { parseMultipart } from './parsers/multipart';
 import { splitUrlEncoded } from './parsers/urlencoded';
 import type { LimitsPlan, ParserPlan } from './policy';
@@ -39,19 +39,29 @@ export function compileParserPlan(p: ParserPlan): CompiledParser {
   const form = p.form.enable ? mk(p.form.mediaTypePattern) : null;
   const multi = p.multipart.enable ? mk(p.multipart.mediaTypePattern) : null;
   const custom = p.custom.map((r) => ({ cond: compileConditions(r.requestConditions), action: r.action }));
+  // without custom rules the choice depends on the media type alone: remember the answers for a few of them
+  const seen = new Map<string, ParserKind>();
   return {
     defaultContentType: p.defaultContentType,
     select(mediaType, cond) {
       if (custom.length > 0) {
         const ci = cond();
         for (const c of custom) if (c.cond(ci)) return c.action === 'skip' ? 'none' : c.action;
+        return byType(mediaType);
       }
-      if (json && json.test(mediaType)) return 'json';
-      if (multi && multi.test(mediaType)) return 'multipart';
-      if (form && form.test(mediaType)) return 'form';
-      return 'none';
+      const k = seen.get(mediaType);
+      if (k !== undefined) return k;
+      const kind = byType(mediaType);
+      if (seen.size < 64 && mediaType.length <= 128) seen.set(mediaType, kind);
+      return kind;
     },
   };
+  function byType(mediaType: string): ParserKind {
+    if (json && json.test(mediaType)) return 'json';
+    if (multi && multi.test(mediaType)) return 'multipart';
+    if (form && form.test(mediaType)) return 'form';
+    return 'none';
+  }
 }
 
 /** Limits exceptions compiled: which parameters / JSON paths are exempt from length limits. */
@@ -87,7 +97,7 @@ export function compileLimitExceptions(l: LimitsPlan): CompiledLimitExceptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parse a buffered body with the selected parser, enforcing body-size and JSON limits. */
+/** Parse a buffered body with the selected parser, enforcing body-size and JSON limits (`jsonSkip`: see parseJson). */
 export function parseBody(
   body: Buffer,
   kind: ParserKind,
@@ -95,6 +105,7 @@ export function parseBody(
   limits: LimitsPlan,
   lex: CompiledLimitExceptions,
   cond: () => ConditionInput,
+  jsonSkip?: JsonSkip,
 ): BodyResult {
   const res: BodyResult = { kind, params: [], json: [], violations: [] };
   const on = !limits.unlimited;
@@ -138,8 +149,8 @@ export function parseBody(
   }
   const jl = on ? limits.json : { nestingDepth: 0, keyCount: 0, elementCount: 0, keyLength: 0, valueLength: 0 };
   // a hard safety net even when unlimited: the parser is iterative, but keep depth sane
-  const r = parseJson(text, jl, lex.empty ? undefined : (p) => lex.json(p, cond));
-  res.violations.push(...r.violations);
+  const r = parseJson(text, jl, lex.empty ? undefined : (p) => lex.json(p, cond), jsonSkip);
+  for (const v of r.violations) res.violations.push(v);
   if (!r.ok) res.error = 'json: ' + r.error;
   else res.json = r.items;
   return res;

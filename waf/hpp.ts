@@ -34,8 +34,15 @@ function suspicious(v: string): boolean {
   return false;
 }
 
+/** Whether two parameters share a decoded name (quadratic: for short lists, where it beats building a map). */
+function repeatedName(params: readonly ParamRec[]): boolean {
+  for (let i = 1; i < params.length; i++) for (let j = 0; j < i; j++) if (params[i].name === params[j].name) return true;
+  return false;
+}
+
 /** Group parameters by decoded name (names ending in `[]` are lists and skipped) and apply the checks. */
 export function checkHpp(params: readonly ParamRec[], checks: readonly Rule[]): HppFinding[] {
+  if (params.length <= 16 && !repeatedName(params)) return [];
   const groups = new Map<string, ParamRec[]>();
   let dup = false;
   for (const p of params) {

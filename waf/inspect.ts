@@ -1,14 +1,15 @@
 // The request inspector: limits, body parsing, normalization, built-in deny rules (RE2.Set automaton),
 // structural rules (ENCODING evidence, HPP, SANITY), exceptions, custom rules. Built once per worker.
-import { compileSet, scanBatch, type CompiledSet } from './automaton';
+import { compileSet, quietRaw, scanBatch, type CompiledSet } from './automaton';
 import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult, type ParserKind } from './body';
 import type { ConditionInput } from './conditions';
 import { checkHpp, type ParamRec } from './hpp';
 import { isWellFormedStructuredHeader } from './header-grammar';
-import { formatJsonPath, type PathSeg } from './jsonpath';
+import { formatJsonPath } from './jsonpath';
+import type { JsonItem, JsonSkip } from './parsers/json';
 import { decodeComponent, excerpt, normalize } from './normalize';
 import { effectiveSetting, type SecurityPlan } from './policy';
-import { decodedPath, headerValue, mediaTypeOf, parseCookies, splitPath } from './request';
+import { decodedPath, headerValue, mediaTypeOf, parseCookies } from './request';
 import { BUILTIN_RULES, ruleById } from './rules/index';
 import { compileExceptions, compileCustomRules, type CompiledCustom, type CompiledException, type ItemInfo } from './exceptions';
 import { countUrlEncoded, splitUrlEncoded } from './parsers/urlencoded';
@@ -46,6 +47,7 @@ export interface Inspector {
 }
 
 const MAX_HITS = 32;
+const SCAN_ORDER: readonly Part[] = ['Path', 'PathSegment', 'Parameter', 'Header', 'JSON'];
 
 function buildGroup(rules: Rule[]): SetGroup {
   const generic = rules.filter((r) => !r.headers);
@@ -84,22 +86,36 @@ function isPlaceholderAgent(v: string): boolean {
   return PLACEHOLDER_AGENTS.has(t) || t.endsWith('(compatible;)') || t.endsWith('(compatible; )');
 }
 
-export function createInspector(policy: SecurityPlan): Inspector {
+/** `fastPath: false` turns off the raw-value fast path (quietRaw): every value is normalized and queued (tests). */
+export function createInspector(policy: SecurityPlan, opts: { fastPath?: boolean } = {}): Inspector {
+  const fast = opts.fastPath !== false;
   const parts = new Map<Part, PartRules>();
   for (const p of PARTS) parts.set(p, buildPart(policy, p));
+  // every compiled set, ranked in scan order (Path, PathSegment, Parameter, Header, JSON; names before values)
+  const rank = new Map<CompiledSet, number>();
+  for (const p of SCAN_ORDER) {
+    const pr = parts.get(p)!;
+    for (const g of [pr.name, pr.value]) for (const cs of [g.generic, ...g.byHeader.values()]) if (!rank.has(cs)) rank.set(cs, rank.size);
+  }
   const exceptions = compileExceptions(policy.denyRules.exceptions);
   const custom = compileCustomRules(policy.denyRules.custom);
   const parser = compileParserPlan(policy.parser);
   const lex = compileLimitExceptions(policy.limits);
   const limits = policy.limits;
+  // JSON items the inspector need not see (its fast path, decided on the raw text; see quietRaw). Keys longer
+  // than 256 characters are always seen: the name-length checks apply to them.
+  const json = parts.get('JSON')!;
+  const jsonSkip: JsonSkip | undefined = !fast ? undefined : (kind, text, from, to) => kind === 'value'
+    ? quietRaw(json.value.generic, text, from, to, false)
+    : to - from <= 256 && quietRaw(json.name.generic, text, from, to, false);
   return {
     policy,
     inspect(req, ctx) {
-      return new Run(req, ctx, parts, exceptions, custom).go(parser, lex, limits);
+      return new Run(req, ctx, parts, exceptions, custom, fast, rank).go(parser, lex, limits, jsonSkip);
     },
     bodyPlan(req, ctx) {
       const ct = req.contentType ?? headerValue(req, 'content-type') ?? parser.defaultContentType;
-      const run = new Run(req, ctx, parts, exceptions, custom);
+      const run = new Run(req, ctx, parts, exceptions, custom, fast, rank);
       const kind = parser.select(mediaTypeOf(ct), run.cond);
       const on = !limits.unlimited;
       const max = !on ? 0 : kind === 'json' ? limits.json.bodySize : kind === 'form' ? limits.parameter.bodySize
@@ -134,11 +150,16 @@ class Run {
     readonly parts: Map<Part, PartRules>,
     readonly exceptions: CompiledException[],
     readonly custom: CompiledCustom[],
+    readonly fast: boolean,
+    readonly rank: Map<CompiledSet, number>,
   ) {
     this.items = custom.length > 0 ? [] : null;
   }
 
-  go(parser: ReturnType<typeof compileParserPlan>, lex: ReturnType<typeof compileLimitExceptions>, limits: SecurityPlan['limits']): Verdict {
+  go(
+    parser: ReturnType<typeof compileParserPlan>, lex: ReturnType<typeof compileLimitExceptions>, limits: SecurityPlan['limits'],
+    jsonSkip: JsonSkip | undefined,
+  ): Verdict {
     const req = this.req;
     const violations: LimitViolation[] = [];
     const on = !limits.unlimited;
@@ -153,7 +174,7 @@ class Run {
     if (req.body && req.body.length > 0) {
       const ct = req.contentType ?? headerValue(req, 'content-type') ?? parser.defaultContentType;
       const kind = parser.select(mediaTypeOf(ct), this.cond);
-      body = parseBody(req.body, kind, ct, limits, lex, this.cond);
+      body = parseBody(req.body, kind, ct, limits, lex, this.cond, this.items === null ? jsonSkip : undefined);
       if (body.error) return { blocked: true, blockType: 'parser', hits: [], limitViolations: body.violations, parseError: body.error };
       violations.push(...body.violations);
     }
@@ -238,7 +259,10 @@ class Run {
   /** Scan all queued values: one pre-filter pass per set for a benign request. */
   flush(): void {
     if (!this.batches) return;
-    for (const [set, b] of this.batches) {
+    // sets in a fixed order (SCAN_ORDER), so that the hits' order does not depend on which values were quiet
+    const sets = [...this.batches.keys()].sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
+    for (const set of sets) {
+      const b = this.batches.get(set)!;
       const r = scanBatch(set, b.values);
       if (!r) continue;
       for (let i = 0; i < r.length; i++) {
@@ -274,20 +298,42 @@ class Run {
     });
   }
 
+  /**
+   * The fast path: the raw value s[from, to) would report nothing, so it is neither normalized nor queued (see
+   * quietRaw). Not taken when custom rules need every item.
+   */
+  quiet(set: CompiledSet, s: string, from: number, to: number, plusAsSpace: boolean): boolean {
+    return this.fast && this.items === null && quietRaw(set, s, from, to, plusAsSpace);
+  }
+
   scanPath(): void {
     const raw = this.req.path;
     const path = this.parts.get('Path')!;
-    const base = (): ItemInfo => ({ part: 'Path', kind: 'value', name: '', value: decodedPath(raw), path: decodedPath(raw) });
-    this.scanOne('Path', path.value.generic, raw, { urlEncoded: true }, 'value', base);
-    const seg = this.parts.get('PathSegment')!;
-    const segs = splitPath(raw);
-    for (let i = 0; i < segs.length; i++) {
-      const s = segs[i];
-      if (s.length === 0) continue;
-      const info = (): ItemInfo => ({ part: 'PathSegment', kind: 'value', name: String(i), value: decodeComponent(s, false), segIndex: i, path: decodedPath(raw) });
-      this.scanOne('PathSegment', seg.value.generic, s, { urlEncoded: true }, 'value', info);
-      if (s.includes(';')) for (const r of seg.checks) if (r.check === 'segment-params') this.report(r, seg, info());
+    if (!this.quiet(path.value.generic, raw, 0, raw.length, false)) {
+      const base = (): ItemInfo => ({ part: 'Path', kind: 'value', name: '', value: decodedPath(raw), path: decodedPath(raw) });
+      this.scanOne('Path', path.value.generic, raw, { urlEncoded: true }, 'value', base);
     }
+    // segments after the leading `/` (index i counts empty ones), `;` parameters kept; sliced only when scanned
+    const seg = this.parts.get('PathSegment')!;
+    let from = raw.charCodeAt(0) === 47 ? 1 : 0;
+    if (from >= raw.length) return;
+    let semi = raw.indexOf(';');
+    for (let i = 0; ; i++) {
+      let to = raw.indexOf('/', from);
+      if (to < 0) to = raw.length;
+      if (semi >= 0 && semi < from) semi = raw.indexOf(';', from);
+      const params = semi >= 0 && semi < to;
+      if (to > from && (params || !this.quiet(seg.value.generic, raw, from, to, false))) this.scanSegment(seg, raw.slice(from, to), i, params);
+      if (to >= raw.length) return;
+      from = to + 1;
+    }
+  }
+
+  scanSegment(seg: PartRules, s: string, i: number, params: boolean): void {
+    const raw = this.req.path;
+    const info = (): ItemInfo => ({ part: 'PathSegment', kind: 'value', name: String(i), value: decodeComponent(s, false), segIndex: i, path: decodedPath(raw) });
+    this.scanOne('PathSegment', seg.value.generic, s, { urlEncoded: true }, 'value', info);
+    if (params) for (const r of seg.checks) if (r.check === 'segment-params') this.report(r, seg, info());
   }
 
   scanParams(params: ParamRec[]): void {
@@ -296,11 +342,17 @@ class Run {
       const info = (kind: 'name' | 'value') => (): ItemInfo => ({
         part: 'Parameter', kind, name: p.name, value: p.value, source: p.source, paramName: p.name, paramValue: p.value,
       });
-      const opts = { plusAsSpace: p.urlEncoded, urlEncoded: p.urlEncoded };
-      if (p.rawName.length > 0) this.scanOne('Parameter', pr.name.generic, p.rawName, opts, 'name', info('name'));
-      if (p.rawValue.length > 0) this.scanOne('Parameter', pr.value.generic, p.rawValue, p.isFile ? {} : opts, 'value', info('value'));
-      else if (this.items) this.items.push(info('value')());
-      this.nameChecks(pr, p.name, info('name'), p.rawName.length === 0 && p.rawValue.length > 0);
+      const plus = p.urlEncoded;
+      const opts = { plusAsSpace: plus, urlEncoded: plus };
+      const { rawName, rawValue } = p;
+      if (rawName.length > 0 && !this.quiet(pr.name.generic, rawName, 0, rawName.length, plus))
+        this.scanOne('Parameter', pr.name.generic, rawName, opts, 'name', info('name'));
+      if (rawValue.length > 0) {
+        if (!this.quiet(pr.value.generic, rawValue, 0, rawValue.length, plus && !p.isFile))
+          this.scanOne('Parameter', pr.value.generic, rawValue, p.isFile ? {} : opts, 'value', info('value'));
+      } else if (this.items) this.items.push(info('value')());
+      const emptyName = rawName.length === 0 && rawValue.length > 0;
+      if (emptyName || p.name.length > 256) this.nameChecks(pr, p.name, info('name'), emptyName);
     }
     if (params.length > 1) {
       for (const h of checkHpp(params, pr.checks)) {
@@ -312,6 +364,7 @@ class Run {
     }
   }
 
+  /** SANITY name checks (long, very long, empty names): only names that are empty or over 256 characters can fire. */
   nameChecks(pr: PartRules, name: string, info: () => ItemInfo, empty: boolean): void {
     if (pr.checks.length === 0) return;
     for (const r of pr.checks) {
@@ -320,28 +373,34 @@ class Run {
     }
   }
 
+  headerInfo(name: string, value: string, kind: 'name' | 'value'): () => ItemInfo {
+    return () => ({ part: 'Header', kind, name, value, headerName: name });
+  }
+
   scanHeaders(): void {
     const pr = this.parts.get('Header')!;
-    const hasNameRules = pr.name.generic.rules.length > 0;
+    const names = pr.name.generic;
+    const hasNameRules = names.rules.length > 0;
     for (const [n, v] of this.req.headers) {
       if (n === 'cookie') continue;
-      const info = (kind: 'name' | 'value') => (): ItemInfo => ({ part: 'Header', kind, name: n, value: v, headerName: n });
-      if (hasNameRules) this.scanOne('Header', pr.name.generic, n, {}, 'name', info('name'));
+      if (hasNameRules && !this.quiet(names, n, 0, n.length, false)) this.scanOne('Header', names, n, {}, 'name', this.headerInfo(n, v, 'name'));
       const set = pr.value.byHeader.get(n) ?? pr.value.generic;
-      if (!isWellFormedStructuredHeader(n, v)) this.scanOne('Header', set, v, {}, 'value', info('value'));
-      this.nameChecks(pr, n, info('name'), false);
-      if (n === 'user-agent' && isPlaceholderAgent(v)) for (const r of pr.checks) if (r.check === 'bare-agent') this.report(r, pr, info('value')());
+      if (!this.quiet(set, v, 0, v.length, false) && !isWellFormedStructuredHeader(n, v)) this.scanOne('Header', set, v, {}, 'value', this.headerInfo(n, v, 'value'));
+      if (n.length > 256) this.nameChecks(pr, n, this.headerInfo(n, v, 'name'), false);
+      if (n === 'user-agent' && isPlaceholderAgent(v)) for (const r of pr.checks) if (r.check === 'bare-agent') this.report(r, pr, this.headerInfo(n, v, 'value')());
     }
     const cookies = this.req.cookies ?? parseCookies(this.req.headers);
     for (const [cn, cv] of cookies) {
       const name = `cookie:${cn}`;
       const info = (kind: 'name' | 'value') => (): ItemInfo => ({ part: 'Header', kind, name, value: cv, headerName: 'cookie', cookieName: cn });
-      if (cv.length > 0) this.scanOne('Header', pr.value.byHeader.get(name) ?? pr.value.generic, cv, {}, 'value', info('value'));
-      if (cn.length > 0) this.scanOne('Header', pr.name.generic, cn, {}, 'name', info('name'));
+      const set = pr.value.byHeader.get(name) ?? pr.value.generic;
+      if (cv.length > 0 && !this.quiet(set, cv, 0, cv.length, false)) this.scanOne('Header', set, cv, {}, 'value', info('value'));
+      if (cn.length > 0 && !this.quiet(names, cn, 0, cn.length, false)) this.scanOne('Header', names, cn, {}, 'name', info('name'));
     }
   }
 
-  scanJson(items: { path: PathSeg[]; kind: 'key' | 'value'; value: string }[]): void {
+  /** JSON items (without custom rules, only those the parser's fast path did not skip: see createInspector). */
+  scanJson(items: JsonItem[]): void {
     const pr = this.parts.get('JSON')!;
     for (const it of items) {
       const info = (): ItemInfo => ({
@@ -349,7 +408,7 @@ class Run {
       });
       if (it.kind === 'key') {
         this.scanOne('JSON', pr.name.generic, it.value, {}, 'name', info);
-        this.nameChecks(pr, it.value, info, false);
+        if (it.value.length > 256) this.nameChecks(pr, it.value, info, false);
         if (this.items) this.items.push(info());
       } else this.scanOne('JSON', pr.value.generic, it.value, {}, 'value', info);
     }

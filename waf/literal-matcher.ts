@@ -6,6 +6,25 @@
 
 const ASCII = 128;
 
+/**
+ * The raw-value fast path: for each ASCII character, what normalization makes of it when it is the only kind of
+ * character in the value — itself, lower case for A-Z, a space for `+` in STEP_PLUS (query strings and forms) —
+ * or 0 when normalization may do more: `%` (escapes), `&` (entities), controls. Non-ASCII is never plain.
+ */
+export const STEP = new Uint8Array(ASCII);
+for (let c = 32; c < 127; c++) STEP[c] = c === 37 || c === 38 ? 0 : c >= 65 && c <= 90 ? c + 32 : c;
+export const STEP_PLUS = Uint8Array.from(STEP);
+STEP_PLUS[43] = 32;
+
+/** True when normalize() leaves s[from, to) unchanged up to the STEP mapping (no escapes, controls, non-ASCII). */
+export function isPlain(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= ASCII || STEP[c] === 0) return false;
+  }
+  return true;
+}
+
 export class LiteralMatcher {
   private readonly table: Int32Array | Uint16Array;
   private readonly other: (Map<number, number> | null)[];
@@ -96,6 +115,33 @@ export class LiteralMatcher {
     }
     out[0] = lo;
     out[1] = hi;
+  }
+
+  /**
+   * groupsIn for a raw value, without normalizing it: when `s[from, to)` holds only plain characters (STEP), set
+   * `out` exactly as groupsIn would on the normalized value and return true; return false (out undefined) at the
+   * first character normalization may change.
+   */
+  groupsInPlain(s: string, from: number, to: number, plusAsSpace: boolean, out: Int32Array): boolean {
+    const table = this.table;
+    const oLo = this.outLo;
+    const oHi = this.outHi;
+    const step = plusAsSpace ? STEP_PLUS : STEP;
+    let st = 0;
+    let lo = 0;
+    let hi = 0;
+    for (let i = from; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= ASCII) return false;
+      const m = step[c];
+      if (m === 0) return false;
+      st = table[st * ASCII + m];
+      lo |= oLo[st];
+      hi |= oHi[st];
+    }
+    out[0] = lo;
+    out[1] = hi;
+    return true;
   }
 
   private stepOther(st: number, c: number): number {

@@ -42,13 +42,6 @@ export function headerValue(req: InspectRequest, name: string): string | undefin
   return undefined;
 }
 
-/** Raw path segments after the leading `/` (index 0 = first), `;` parameters kept, empty ones kept. */
-export function splitPath(rawPath: string): string[] {
-  const p = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
-  if (p.length === 0) return [];
-  return p.split('/');
-}
-
 export function decodedPath(rawPath: string): string {
   return decodeComponent(rawPath, false);
 }

@@ -12,15 +12,7 @@ function hexVal(b: number): number {
  * asked, UTF-8 with replacement characters. Used for names and for exception/custom-rule matching.
  */
 export function decodeComponent(raw: string, plusAsSpace: boolean): string {
-  let simple = true;
-  for (let k = 0; k < raw.length; k++) {
-    const c = raw.charCodeAt(k);
-    if (c === 37 || (c === 43 && plusAsSpace)) {
-      simple = false;
-      break;
-    }
-  }
-  if (simple) return raw;
+  if (raw.indexOf('%') < 0) return plusAsSpace && raw.indexOf('+') >= 0 ? raw.replaceAll('+', ' ') : raw;
   const inp = Buffer.from(raw, 'utf8');
   const out = Buffer.allocUnsafe(inp.length);
   let o = 0;
