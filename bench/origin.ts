@@ -3,7 +3,7 @@
 // answers with its length; any other POST echoes the body. Prints `ORIGIN_READY <port>` on stdout when listening.
 // uWebSockets.js when its native binary loads (single thread), else node:http.
 import * as http from 'node:http';
-import { loadUws } from '../proxy/uws-native';
+import { loadUws } from './uws-native';
 
 export const ORIGIN_READY = 'ORIGIN_READY';
 const HELLO = Buffer.from('hello');

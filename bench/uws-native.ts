@@ -1,5 +1,5 @@
-// Load uWebSockets.js and tell whether its native binary is in use. The package silently falls back to a slow
-// JavaScript imitation when the binary cannot load; we detect that and serve HTTP with node's stack instead.
+// Load uWebSockets.js (the bench origin) and tell whether its native binary is in use. The package silently falls
+// back to a slow JavaScript imitation when the binary cannot load; the origin then uses node:http instead.
 import * as path from 'node:path';
 
 type Uws = typeof import('uWebSockets.js');

@@ -2,24 +2,14 @@
 // HTTP: our own strict HTTP/1.x front end (proxy/frontend-h1). HTTPS: node's tls/http2 (full policy control,
 // HTTP/2 by ALPN); certificates and policy are swapped in place on reload (rotation without dropping
 // connections). Both listen on a per-worker duplicate of one listening socket from the socket broker.
-// PORTCULLIS_HTTP_FRONTEND=uws serves plain HTTP with uWebSockets.js instead (comparison only: it cannot
-// answer malformed requests with 400 nor serve HTTP/1.0; see README).
 import type { PlanPort } from '../config/plan';
 import { buildServerTls, type ServerTlsOptions } from '../tls/server-context';
 import type { ExchangeHandler } from './exchange';
 import { listenH1, type H1Options } from './frontend-h1/server';
 import { listenNodeHttps, type NodeListener } from './frontend-node';
-import { listenUws, type UwsListener } from './frontend-uws';
-import { loadUws } from './uws-native';
 
 export const portKey = (p: { address: string; port: number }) => `${p.address}:${p.port}`;
 
-const useUws = (p: PlanPort) => p.protocol === 'HTTP' && process.env.PORTCULLIS_HTTP_FRONTEND === 'uws' && loadUws().native;
-
-/** Ports that need a descriptor from the socket broker. */
-export function needsBrokerFd(p: PlanPort): boolean {
-  return !useUws(p);
-}
 
 export interface Listener {
   readonly protocol: 'HTTP' | 'HTTPS';
@@ -29,10 +19,6 @@ export interface Listener {
 }
 
 export async function openListener(p: PlanPort, fd: number | undefined, handler: ExchangeHandler, opts: H1Options): Promise<Listener> {
-  if (useUws(p)) {
-    const l: UwsListener = await listenUws(p.address, p.port, handler);
-    return { protocol: 'HTTP', update() {}, stopListening: l.stopListening, closeAll: l.closeAll };
-  }
   if (fd === undefined) throw new Error(`no listening socket for ${portKey(p)}`);
   if (p.protocol === 'HTTP') {
     const l = await listenH1(fd, p.port, handler, opts);

@@ -11,7 +11,7 @@ import { startAdmin, type AdminServer } from './admin';
 import type { FromWorker, ToWorker } from './messages';
 import { SupervisorMetrics } from './supervisor-metrics';
 import { SocketBroker } from './socket-broker';
-import { portKey, needsBrokerFd } from './listeners';
+import { portKey } from './listeners';
 import { DEFAULT_LIMITS, type FrontendLimits } from './frontend-h1/limits';
 import { CounterMemory, type CounterBuffers } from './ratelimit/memory';
 
@@ -93,7 +93,6 @@ export class Supervisor {
   private async fdsFor(nodeKeys: Set<string>, plan: Plan): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const p of plan.ports) {
-      if (!needsBrokerFd(p)) continue;
       const key = portKey(p);
       if (nodeKeys.has(key)) continue;
       out[key] = await this.broker.dupFd(p.address, p.port);
@@ -172,7 +171,7 @@ export class Supervisor {
     }
     const keep = new Set(plan.ports.map(portKey));
     for (const old of this.plan?.ports ?? []) {
-      if (!keep.has(portKey(old)) && needsBrokerFd(old)) {
+      if (!keep.has(portKey(old))) {
         for (const s of live) s.nodeKeys.delete(portKey(old));
         void this.broker.release(old.address, old.port);
       }

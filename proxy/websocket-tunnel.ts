@@ -53,7 +53,7 @@ export function tunnelWebSocket(ctx: RequestCtx, up: UpgradeInfo): void {
     if (done || ctx.finished) { upstream.destroy(); return; }
     done = true;
     clearTimeout(timer);
-    const taken = up.takeSocket!();
+    const taken = up.takeSocket();
     if (!taken) { upstream.destroy(); return; }
     splice(ctx, taken.socket, upstream, parsed.headers, taken.rest, got.subarray(end + 4));
   };

@@ -1,7 +1,6 @@
 // Worker thread: owns its listeners, upstream pools and the Runtime of the current plan.
 // Messages from the supervisor: plan (apply atomically), drain (stop accepting, finish in-flight), shutdown,
-// metrics. Every way out of the thread closes all listener sockets first (an uncaught error included): uWS, when
-// selected, keeps native handles in this thread's loop and node would abort the whole process otherwise.
+// metrics. Every way out of the thread closes all listener sockets first (an uncaught error included).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Plan } from '../config/plan';
 import type { Exchange } from './exchange';
