@@ -10,7 +10,7 @@ import type { ConditionInput } from '../waf/conditions';
 import type { AddContext, RewriteReport } from '../waf/header-rewrites';
 import { mediaTypeOf } from '../waf/request';
 
-export class RequestCtx implements RouteRequest {
+export class RequestCtx implements RouteRequest, AddContext {
   readonly start = performance.now();
   readonly id: string;
   host = '';
@@ -75,26 +75,20 @@ export class RequestCtx implements RouteRequest {
     return this.cond;
   }
 
-  private addContext(): AddContext {
-    // placeholders of custom header additions are rare: everything is computed on use
-    const ctx = this;
-    return {
-      get requestId() { return ctx.id; },
-      get remoteIP() { return ctx.clientIP; },
-      get startTime() { return new Date(Date.now() - (performance.now() - ctx.start)).toISOString(); },
-      header: (n) => ctx.header(n),
-    };
-  }
+  // AddContext for header rewrites, on the prototype: placeholders are rare, everything is computed on use
+  get requestId(): string { return this.id; }
+  get remoteIP(): string { return this.clientIP; }
+  get startTime(): string { return new Date(Date.now() - (performance.now() - this.start)).toISOString(); }
 
   /** HeaderRewrites on the upstream request headers; what changed is logged in Integration / LogOnly mode. */
   rewriteRequest(h: string[]): string[] {
-    const r = this.sec!.rewriter.request(h, this.conditionInput(), this.addContext());
+    const r = this.sec!.rewriter.request(h, this);
     if (r.report && this.sec!.rewriter.mode !== 'Production') this.rewrites = { ...(this.rewrites ?? {}), request: r.report };
     return r.headers;
   }
 
   rewriteResponse(h: string[]): string[] {
-    const r = this.sec!.rewriter.response(h, this.ex.scheme, this.conditionInput(), this.addContext());
+    const r = this.sec!.rewriter.response(h, this.ex.scheme, this);
     if (r.report && this.sec!.rewriter.mode !== 'Production') this.rewrites = { ...(this.rewrites ?? {}), response: r.report };
     return r.headers;
   }

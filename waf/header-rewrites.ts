@@ -161,8 +161,18 @@ interface CompiledAdd { headers: { name: string; value: Piece[] }[]; overwrite: 
 /** What a rewrite did, for Integration / LogOnly logging. */
 export interface RewriteReport { removed: string[]; added: string[] }
 
-/** Value placeholders in custom additions: %REQ(name)%, %DOWNSTREAM_REMOTE_ADDRESS%, %START_TIME%, %STREAM_ID%; %% = %. */
-export interface AddContext { requestId: string; remoteIP: string; startTime: string; header(name: string): string | undefined }
+/**
+ * What a rewrite may need from the request, computed only on use: the values of the placeholders in custom
+ * additions (%REQ(name)%, %DOWNSTREAM_REMOTE_ADDRESS%, %START_TIME%, %STREAM_ID%; %% = %) and the input of
+ * requestConditions. The engine's request context implements it with prototype getters (no per-call object).
+ */
+export interface AddContext {
+  readonly requestId: string;
+  readonly remoteIP: string;
+  readonly startTime: string;
+  header(name: string): string | undefined;
+  conditionInput(): ConditionInput;
+}
 
 type Piece = { t: 'lit'; s: string } | { t: 'req'; h: string } | { t: 'remote' } | { t: 'start' } | { t: 'id' };
 
@@ -222,9 +232,9 @@ function compileAdds(as: HeaderAddPlan[]): CompiledAdd[] {
   return as.map((x) => ({ headers: x.headers.map((h) => ({ name: h.name, value: compileTemplate(h.value) })), overwrite: x.mode === 'OverwriteOrAdd', when: x.conditions ? compileConditions(x.conditions) : null }));
 }
 
-function groupMatches(gs: CompiledGroup[], name: string, value: string, req: ConditionInput): boolean {
+function groupMatches(gs: CompiledGroup[], name: string, value: string, c: AddContext): boolean {
   for (const g of gs) {
-    if (g.when && !g.when(req)) continue;
+    if (g.when && !g.when(c.conditionInput())) continue;
     for (const m of g.matchers) if ((!m.name || m.name(name)) && (!m.value || m.value(value))) return true;
   }
   return false;
@@ -267,31 +277,31 @@ export class HeaderRewriter {
   }
 
   /** Removal wins over allowance: custom removes, then the built-in alternative-forwarded list, then the allow-list. */
-  private keepRequest(name: string, value: string, req: ConditionInput): boolean {
-    if (this.reqRemove.length > 0 && groupMatches(this.reqRemove, name, value, req)) return false;
+  private keepRequest(name: string, value: string, c: AddContext): boolean {
+    if (this.reqRemove.length > 0 && groupMatches(this.reqRemove, name, value, c)) return false;
     if (this.p.request.removeAlternativeForwarded && ALTERNATIVE_FORWARDED_SET.has(name)) return false;
     if (this.p.request.allowAll || this.allowed.has(name)) return true;
-    return this.reqAllow.length > 0 && groupMatches(this.reqAllow, name, value, req);
+    return this.reqAllow.length > 0 && groupMatches(this.reqAllow, name, value, c);
   }
 
   /**
    * Filter the upstream request headers (flat list). Returns the list to send and what changed. In LogOnly
    * mode the returned list is the input unchanged (the report says what would have changed).
    */
-  request(h: string[], req: ConditionInput, c: AddContext): { headers: string[]; report: RewriteReport | null } {
+  request(h: string[], c: AddContext): { headers: string[]; report: RewriteReport | null } {
     const out: string[] = [];
     let removed: string[] | null = null;
     for (let i = 0; i < h.length; i += 2) {
-      if (this.keepRequest(h[i], h[i + 1], req)) out.push(h[i], h[i + 1]);
+      if (this.keepRequest(h[i], h[i + 1], c)) out.push(h[i], h[i + 1]);
       else (removed ??= []).push(h[i]);
     }
-    const added = applyAdds(out, this.reqAdd, req, c);
+    const added = applyAdds(out, this.reqAdd, c);
     const report = removed || added ? { removed: removed ?? [], added: added ?? [] } : null;
     return { headers: this.mode === 'LogOnly' ? h : out, report };
   }
 
   /** Filter backend response headers and add the security headers that are missing. */
-  response(h: string[], scheme: 'http' | 'https', req: ConditionInput, c: AddContext): { headers: string[]; report: RewriteReport | null } {
+  response(h: string[], scheme: 'http' | 'https', c: AddContext): { headers: string[]; report: RewriteReport | null } {
     const out: string[] = [];
     let removed: string[] | null = null;
     const rb = this.p.response.removeBuiltIn;
@@ -301,8 +311,8 @@ export class HeaderRewriter {
       let drop = this.resRemoveNames.has(n)
         || (n === 'www-authenticate' && removedAuth(rb, authScheme(v)))
         || (rb.permissiveCors && n === 'access-control-allow-origin' && v.trim() === '*')
-        || (this.resRemove.length > 0 && groupMatches(this.resRemove, n, v, req));
-      if (!drop && !this.p.response.allowAll) drop = !this.resAllowed.has(n) && !groupMatches(this.resAllow, n, v, req);
+        || (this.resRemove.length > 0 && groupMatches(this.resRemove, n, v, c));
+      if (!drop && !this.p.response.allowAll) drop = !this.resAllowed.has(n) && !groupMatches(this.resAllow, n, v, c);
       if (drop) (removed ??= []).push(n);
       else out.push(n, v);
     }
@@ -313,7 +323,7 @@ export class HeaderRewriter {
       (added ??= []).push('strict-transport-security');
     }
     for (const [n, v] of this.securityAdds) if (!has(out, n)) { out.push(n, v); (added ??= []).push(n); }
-    const custom = applyAdds(out, this.resAdd, req, c);
+    const custom = applyAdds(out, this.resAdd, c);
     if (custom) (added ??= []).push(...custom);
     const report = removed || added ? { removed: removed ?? [], added: added ?? [] } : null;
     return { headers: this.mode === 'LogOnly' ? h : out, report };
@@ -341,10 +351,10 @@ function has(h: string[], name: string): boolean {
   return false;
 }
 
-function applyAdds(out: string[], adds: CompiledAdd[], req: ConditionInput, c: AddContext): string[] | null {
+function applyAdds(out: string[], adds: CompiledAdd[], c: AddContext): string[] | null {
   let added: string[] | null = null;
   for (const ad of adds) {
-    if (ad.when && !ad.when(req)) continue;
+    if (ad.when && !ad.when(c.conditionInput())) continue;
     for (const { name, value } of ad.headers) {
       const exists = has(out, name);
       if (exists && !ad.overwrite) continue;
