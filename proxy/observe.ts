@@ -1,5 +1,6 @@
-// Per-worker observability: one ECS-style JSON access-log line per request (pino, written straight to fd 1
-// from the worker thread) and prom-client metrics that the supervisor aggregates across workers.
+// Per-worker observability: one ECS-style JSON access-log line per request (access-log.ts, hand-serialized) and
+// security entries (pino), both on one buffered stream to fd 1 from the worker thread, and prom-client metrics
+// that the supervisor aggregates across workers.
 // Never logged: query strings, cookies, authorization or any other header value.
 import pino from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -8,7 +9,8 @@ import type { Observer } from './runtime';
 import type { RefusalInfo } from './frontend-h1/connection';
 import type { Verdict } from '../waf/types';
 import type { Decision } from './ratelimit/limiter';
-import { rateLimitNote, type RateLimitOutcome } from './ratelimit/note';
+import type { RateLimitOutcome } from './ratelimit/note';
+import { accessLine, isoNow } from './access-log';
 
 /** Names whose values are secrets: their excerpts are never logged. */
 const SECRET_NAME_PARTS = ['pass', 'secret', 'token', 'auth', 'session', 'key', 'credential', 'cookie:'];
@@ -19,13 +21,22 @@ function redact(name: string, excerpt: string): string {
   return excerpt;
 }
 
-export function createAccessLogger(): pino.Logger {
-  return pino({
+/** The worker's log: pino for security entries, and the same buffered stdout stream for access lines. */
+export interface WorkerLog {
+  pino: pino.Logger;
+  write(line: string): void;
+  flush(): void;
+}
+
+export function createWorkerLog(): WorkerLog {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const logger = pino({
     base: null,
     messageKey: 'message',
-    timestamp: () => `,"@timestamp":"${new Date().toISOString()}"`,
+    timestamp: () => `,"@timestamp":"${isoNow()}"`,
     formatters: { level: (label) => ({ 'log.level': label }) },
-  }, pino.destination({ dest: 1, sync: false, minLength: 0 }));
+  }, dest);
+  return { pino: logger, write: (line) => { dest.write(line); }, flush: () => logger.flush() };
 }
 
 export class WorkerMetrics {
@@ -66,8 +77,30 @@ export class WorkerMetrics {
 
 const CODE_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
+/** Labelled children of the per-request metrics for one (listener, route), resolved once. */
+interface Series {
+  byClass: ({ inc(): void } | undefined)[];
+  duration: { observe(v: number): void };
+}
+
 export class WorkerObserver implements Observer {
-  constructor(private readonly log: pino.Logger, private readonly m: WorkerMetrics, private readonly workerId: number) {}
+  private readonly log: pino.Logger;
+  private readonly series = new Map<string, Series>();
+
+  constructor(private readonly out: WorkerLog, private readonly m: WorkerMetrics, private readonly workerId: number) {
+    this.log = out.pino;
+  }
+
+  private seriesOf(listener: string, route: string): Series {
+    const key = `${listener}\u0000${route}`;
+    let s = this.series.get(key);
+    if (!s) {
+      if (this.series.size > 10_000) this.series.clear(); // bounded across reloads with many routes
+      s = { byClass: [], duration: this.m.duration.labels({ listener }) };
+      this.series.set(key, s);
+    }
+    return s;
+  }
 
   requestStarted(): void {
     this.m.active.inc();
@@ -79,38 +112,13 @@ export class WorkerObserver implements Observer {
     const seconds = (performance.now() - ctx.start) / 1000;
     const listener = ctx.listener?.id ?? 'none';
     const route = ctx.rule?.id ?? 'none';
-    const status = ctx.status;
-    m.requests.inc({ listener, route, code_class: CODE_CLASS[Math.floor(status / 100)] ?? 'other' });
-    m.duration.observe({ listener }, seconds);
-    const ex = ctx.ex;
-    this.log.info({
-      'ecs.version': '8.11.0',
-      'log.logger': 'access',
-      event: {
-        kind: 'event', category: ['web'], type: ['access'], module: 'portcullis', dataset: 'portcullis.access',
-        outcome: status >= 400 || status === 0 ? 'failure' : 'success', duration: Math.round(seconds * 1e9),
-      },
-      http: {
-        request: { id: ctx.id, method: ctx.method, body: { bytes: ctx.bytesIn } },
-        response: { status_code: status, body: { bytes: ctx.bytesOut } },
-      },
-      url: { path: ctx.path || ex.rawPath, domain: ctx.host },
-      source: { ip: ex.remoteAddress },
-      network: { forwarded_ip: ctx.clientIP },
-      destination: { port: ex.localPort },
-      user_agent: { original: ctx.header('user-agent') },
-      portcullis: {
-        listener: ctx.listener?.id, route: ctx.rule?.id, worker: this.workerId,
-        upstream: ctx.endpoint ? { address: `${ctx.endpoint.host}:${ctx.endpoint.port}`, backend: ctx.backend?.name, attempts: ctx.attempts } : undefined,
-        detail: ctx.detail || undefined,
-        policy: ctx.sec?.key,
-        rate_limit: rateLimitNote(ctx),
-      },
-      airlock: ctx.blocked || ctx.rewrites ? {
-        summary: { action: ctx.blocked ? 'blocked' : 'allowed' },
-        actions: { ...(ctx.blocked ? { block: { block_type: ctx.blocked } } : {}), ...(ctx.rewrites ? { header_rewrites: ctx.rewrites } : {}) },
-      } : undefined,
-    });
+    const cls = Math.floor(ctx.status / 100);
+    const series = this.seriesOf(listener, route);
+    let c = series.byClass[cls];
+    if (!c) c = series.byClass[cls] = m.requests.labels({ listener, route, code_class: CODE_CLASS[cls] ?? 'other' });
+    c.inc();
+    series.duration.observe(seconds);
+    this.out.write(accessLine(ctx, seconds, this.workerId));
   }
 
   /** One security entry per inspected request with findings; metrics per finding. */

@@ -6,7 +6,7 @@ import type { Plan } from '../config/plan';
 import type { Exchange } from './exchange';
 import { openListener, portKey, type Listener } from './listeners';
 import type { FromWorker, ToWorker } from './messages';
-import { createAccessLogger, WorkerMetrics, WorkerObserver } from './observe';
+import { createWorkerLog, WorkerMetrics, WorkerObserver } from './observe';
 import { handleExchange } from './pipeline';
 import { Runtime } from './runtime';
 import { UpstreamPools } from './upstream-h1'; // lean HTTP/1.1 client; undici only for h2c
@@ -19,7 +19,7 @@ const port = parentPort!;
 const id = (workerData as { id: number }).id;
 const upstream = new UpstreamPools();
 const metrics = new WorkerMetrics();
-const log = createAccessLogger();
+const log = createWorkerLog();
 const observer = new WorkerObserver(log, metrics, id);
 const listeners = new Map<string, Listener>();
 /** listeners of ports removed by a reload: no longer accepting, their open connections finish */
