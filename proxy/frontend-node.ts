@@ -62,11 +62,9 @@ export class NodeExchange implements Exchange {
     const sni = this.tlsSocket?.servername;
     if (sni) this.sniHost = sni;
     res.on('close', () => {
+      if (this.body) { this.body = null; this.watch?.(this, false); }
       if (this.finished) return;
-      this.aborted = true;
-      const cbs = this.abortCbs;
-      this.abortCbs = null;
-      if (cbs) for (const cb of cbs) cb();
+      this.fireAbort();
     });
   }
 
@@ -82,13 +80,57 @@ export class NodeExchange implements Exchange {
     (this.abortCbs ??= []).push(cb);
   }
 
+  /** body progress for the body-timeout / body-min-rate sweep (null: not reading a body) */
+  body: { lastAt: number; windowStart: number; windowBytes: number; paused: boolean } | null = null;
+  refusedStatus?: number;
+  /** set by the listener: called while the body is being read */
+  watch: ((ex: NodeExchange, reading: boolean) => void) | null = null;
+
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
     const req = this.req as http.IncomingMessage;
-    req.on('data', (c: Buffer) => onChunk(c, false));
-    req.on('end', () => onChunk(Buffer.alloc(0), true));
+    const now = Date.now();
+    this.body = { lastAt: now, windowStart: now, windowBytes: 0, paused: false };
+    this.watch?.(this, true);
+    req.on('data', (c: Buffer) => {
+      const b = this.body;
+      if (b) { b.lastAt = Date.now(); b.windowBytes += c.length; }
+      onChunk(c, false);
+    });
+    req.on('end', () => { this.body = null; this.watch?.(this, false); onChunk(Buffer.alloc(0), true); });
   }
-  pauseBody(): void { (this.req as http.IncomingMessage).pause(); }
-  resumeBody(): void { (this.req as http.IncomingMessage).resume(); }
+  pauseBody(): void { if (this.body) this.body.paused = true; (this.req as http.IncomingMessage).pause(); }
+  resumeBody(): void {
+    const b = this.body;
+    // waiting for the consumer is not the client's fault: the body deadlines restart
+    if (b && b.paused) { b.paused = false; b.lastAt = b.windowStart = Date.now(); b.windowBytes = 0; }
+    (this.req as http.IncomingMessage).resume();
+  }
+
+  /** The request body was too slow: 408 when nothing was answered yet, and the stream / connection ends. */
+  refuseSlowBody(): void {
+    if (this.finished || this.aborted) return;
+    this.refusedStatus = 408;
+    this.body = null;
+    if (!this.headersSent) {
+      const h = ['content-type', 'text/plain'];
+      if (this.req.httpVersionMajor === 1) { (this.res as http.ServerResponse).shouldKeepAlive = false; h.push('connection', 'close'); }
+      this.head(408, h, 16);
+      this.finished = true;
+      this.res.end('Request Timeout\n');
+    } else {
+      this.finished = true;
+    }
+    this.fireAbort();
+    if (this.req.httpVersionMajor === 2) (this.res as http2.Http2ServerResponse).stream.close(http2.constants.NGHTTP2_CANCEL);
+    else this.req.socket.destroySoon();
+  }
+
+  private fireAbort(): void {
+    this.aborted = true;
+    const cbs = this.abortCbs;
+    this.abortCbs = null;
+    if (cbs) for (const cb of cbs) cb();
+  }
 
   private head(status: number, headers: string[], contentLength: number): void {
     const obj: Record<string, string | string[]> = {};
@@ -149,7 +191,40 @@ export class NodeExchange implements Exchange {
  * handed to the pipeline (node's parser has already read it): the connection closes after the refusal.
  * HTTP/1.0 with Transfer-Encoding is faulty framing (RFC 9112 §6.1): 400 and close.
  */
-function admit(req: Req, res: Res, port: number, tls: boolean, handler: ExchangeHandler): void {
+/**
+ * body-timeout and body-min-rate for node's stack (frontend-h1 has its own): exchanges reading a body are
+ * checked once a second; a stalled or too slow body gets 408 and its stream or connection ends.
+ */
+class BodyWatch {
+  private readonly reading = new Set<NodeExchange>();
+  private timer: NodeJS.Timeout | null = null;
+  constructor(private readonly limits: FrontendLimits) {}
+
+  readonly track = (ex: NodeExchange, on: boolean): void => {
+    if (on) this.reading.add(ex); else this.reading.delete(ex);
+    if (this.reading.size > 0 && this.timer === null) { this.timer = setInterval(() => this.sweep(), 1000); this.timer.unref(); }
+    else if (this.reading.size === 0 && this.timer !== null) { clearInterval(this.timer); this.timer = null; }
+  };
+
+  private sweep(): void {
+    const L = this.limits;
+    const now = Date.now();
+    for (const ex of this.reading) {
+      const b = ex.body;
+      if (!b) { this.track(ex, false); continue; }
+      if (b.paused) continue;
+      let slow = now - b.lastAt > L.bodyTimeoutMs;
+      if (!slow && L.bodyMinRate > 0 && now - b.windowStart >= L.bodyTimeoutMs) {
+        slow = b.windowBytes < (L.bodyMinRate * (now - b.windowStart)) / 1000;
+        b.windowStart = now;
+        b.windowBytes = 0;
+      }
+      if (slow) { this.track(ex, false); ex.refuseSlowBody(); }
+    }
+  }
+}
+
+function admit(req: Req, res: Res, port: number, tls: boolean, handler: ExchangeHandler, watch?: BodyWatch): void {
   if (req.httpVersionMajor === 1) {
     if (refusedSockets.has(req.socket)) { (res as http.ServerResponse).shouldKeepAlive = false; req.socket.destroySoon(); return; }
     if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
@@ -161,7 +236,9 @@ function admit(req: Req, res: Res, port: number, tls: boolean, handler: Exchange
       return;
     }
   }
-  handler(new NodeExchange(req, res, port, tls));
+  const ex = new NodeExchange(req, res, port, tls);
+  if (watch) ex.watch = watch.track;
+  handler(ex);
 }
 
 /**
@@ -206,10 +283,11 @@ export interface NodeListener {
 /** HTTPS: HTTP/2 and HTTP/1.1 by ALPN; `tlsOptions` carries the SecureContext policy and SNI callback. */
 export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.SecureServerOptions, handler: ExchangeHandler, limits: FrontendLimits): Promise<NodeListener> {
   const headerBytes = limits.maxHeaderBytes + limits.maxRequestLineBytes;
+  const watch = new BodyWatch(limits);
   const server = http2.createSecureServer({
     ...tlsOptions, allowHTTP1: true, maxHeaderSize: headerBytes, unknownProtocolTimeout: 10_000,
     settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: headerBytes },
-  } as http2.SecureServerOptions, (req, res) => admit(req, res, port, true, handler));
+  } as http2.SecureServerOptions, (req, res) => admit(req, res, port, true, handler, watch));
   applyLimits(server, limits);
   return listenFd(server, fd, port);
 }
