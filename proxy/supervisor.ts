@@ -50,6 +50,10 @@ export class Supervisor {
   private reloadTimer: NodeJS.Timeout | null = null;
   private watchers: fs.FSWatcher[] = [];
   readonly metrics = new SupervisorMetrics();
+  /** start() succeeded: from now on a worker that exits is replaced */
+  private serving = false;
+  /** per worker slot: consecutive replacements that died before serving */
+  private readonly earlyCrashes: number[] = [];
   private readonly broker = new SocketBroker();
   /** per-engine rate-limit counters shared by all workers, kept across reloads for unchanged policies */
   private readonly counterMemory = new CounterMemory();
@@ -86,6 +90,7 @@ export class Supervisor {
       throw new Error(`cannot bind listeners: ${[...new Set(failed.flatMap((f) => f.errors))].join('; ')}`);
     }
     this.watch();
+    this.serving = true;
     this.log.info({ generation: this.generation, workers: this.opts.workers, ports: r.plan.ports.map((p) => p.port), admin: this.admin?.port }, 'serving');
   }
 
@@ -128,11 +133,17 @@ export class Supervisor {
       });
       worker.on('error', (e) => this.log.error({ worker: id, err: e.stack ?? String(e) }, 'worker crashed'));
       worker.on('exit', (code) => {
+        const early = first;
         if (first) { first = false; resolve({ type: 'listen-failed', generation: -1, errors: [`worker exited with ${code}`] }); }
         if (slot.exiting || this.draining) return;
+        // a worker that dies before serving at start makes start() fail; never a respawn loop
+        if (early && !this.serving) return;
         this.metrics.workerRestarts.inc();
-        this.log.warn({ worker: id, code }, 'worker exited; replacing it');
-        setTimeout(() => { if (!this.draining) void this.spawn(id); }, 100);
+        // a replacement that keeps dying before it serves backs off (0.1 s doubling to 5 s)
+        const crashes = early ? (this.earlyCrashes[id] = (this.earlyCrashes[id] ?? 0) + 1) : (this.earlyCrashes[id] = 0);
+        const delay = Math.min(5000, 100 * 2 ** crashes);
+        this.log.warn({ worker: id, code, retryInMs: delay }, 'worker exited; replacing it');
+        setTimeout(() => { if (!this.draining) void this.spawn(id); }, delay);
       });
     });
   }

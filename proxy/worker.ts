@@ -15,6 +15,7 @@ import { closeRateLimitStores } from './ratelimit/runtime';
 import type { H1Options } from './frontend-h1/server';
 import type { FrontendLimits } from './frontend-h1/limits';
 
+if (process.env.PORTCULLIS_TEST_HOOKS === '1' && process.env.PORTCULLIS_TEST_WORKER_START === 'crash') throw new Error('worker start crash requested by test hook');
 const port = parentPort!;
 const id = (workerData as { id: number }).id;
 const upstream = new UpstreamPools();

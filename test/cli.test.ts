@@ -55,6 +55,25 @@ test('usage errors exit 2 with the usage text', () => {
   assert.equal(r2.status, 2);
 });
 
+test('a worker that dies before it serves makes `run` fail with exit 1 (no respawn loop)', async () => {
+  const port = await freePort();
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [cli, 'run', '--upstream', `http://127.0.0.1:${backend.port}`, '--listen', `127.0.0.1:${port}`, '--admin', 'off', '--workers', '2'], {
+    encoding: 'utf8', timeout: 15_000, env: { ...process.env, PORTCULLIS_TEST_HOOKS: '1', PORTCULLIS_TEST_WORKER_START: 'crash' },
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /worker start crash requested by test hook/);
+  assert.ok(Date.now() - t0 < 10_000);
+});
+
+test('--limit with an unknown name or a bad value is a usage error (exit 2)', () => {
+  for (const bad of ['header-timout=2s', 'max-header-bytes=lots']) {
+    const r = spawnSync(process.execPath, [cli, 'run', '--upstream', 'http://127.0.0.1:9', '--limit', bad], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--limit /);
+  }
+});
+
 test("the Dockerfile's ENTRYPOINT + CMD serve a mounted config directory", async () => {
   const docker = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
   const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(docker)![1]) as string[];
