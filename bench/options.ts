@@ -41,7 +41,7 @@ export const USAGE = `usage: npm run bench -- [options]     (node dist/bench/run
   --driver D            auto (autocannon; plus wrk on small-get when wrk is installed),
                         autocannon, wrk, or both (both drivers on every scenario)
   --wrk-threads N       wrk threads (default 1)
-  --idle N              idle keep-alive connections of the idle scenario (default 1000)
+  --idle N              idle keep-alive connections of the idle scenario (default 10000)
   --json PATH           results file (default bench/results/<date>.json)
   --list                list scenarios and targets, then exit
 `;
@@ -85,7 +85,7 @@ export function parseOptions(argv: string[]): Options {
     extras: (v.extra ?? []).map(parseExtra),
     driver,
     wrkThreads: num(v['wrk-threads'], 'wrk-threads', 1, 1, true),
-    idle: num(v.idle, 'idle', 1000, 0, true),
+    idle: num(v.idle, 'idle', 10_000, 0, true),
     originPort: num(v['origin-port'], 'origin-port', 0, 0, true),
     list: !!v.list,
     help: !!v.help,

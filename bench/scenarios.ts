@@ -53,7 +53,7 @@ export function binaryBody(size: number): Buffer {
   return b;
 }
 
-export function httpScenarios(idle = 1000): Scenario[] {
+export function httpScenarios(idle = 10_000): Scenario[] {
   return [
     { name: 'small-get', description: 'GET, 5-byte response', scheme: 'http', method: 'GET', path: '/hello', headers: {}, quick: true, wrk: true },
     { name: 'query-get', description: 'GET with 10 query parameters', scheme: 'http', method: 'GET', path: `/hello?${TEN_PARAMS}`, headers: {} },
@@ -63,7 +63,7 @@ export function httpScenarios(idle = 1000): Scenario[] {
     { name: 'get-1m', description: 'GET, 1 MiB response', scheme: 'http', method: 'GET', path: '/1m', headers: {} },
     { name: 'upload-1m', description: '1 MiB POST upload, small reply', scheme: 'http', method: 'POST', path: '/upload',
       headers: { 'content-type': 'application/octet-stream' }, body: binaryBody(MiB) },
-    { name: 'idle-1k', description: `small GET with ${idle} idle keep-alive connections open`, scheme: 'http', method: 'GET',
+    { name: idleName(idle), description: `small GET with ${idle} idle keep-alive connections open`, scheme: 'http', method: 'GET',
       path: '/hello', headers: {}, idleConnections: idle },
   ];
 }
@@ -77,6 +77,11 @@ export function httpsScenarios(): Scenario[] {
 }
 
 /** Every scenario the harness knows. */
-export function allScenarios(idle = 1000): Scenario[] {
+/** `idle-10k`, `idle-1k`, `idle-500`: the idle scenario is named after its connection count */
+export function idleName(n: number): string {
+  return `idle-${n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : n}`;
+}
+
+export function allScenarios(idle = 10_000): Scenario[] {
   return [...httpScenarios(idle), ...httpsScenarios()];
 }

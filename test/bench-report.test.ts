@@ -233,7 +233,8 @@ test('scenarios: bodies of the announced sizes, benign JSON, ten query parameter
   assert.equal(TEN_PARAMS.split('&').length, 10);
   const byName = Object.fromEntries(allScenarios(7).map((s) => [s.name, s]));
   assert.equal(byName['upload-1m'].body!.length, 1024 * 1024);
-  assert.equal(byName['idle-1k'].idleConnections, 7);
+  assert.equal(byName['idle-7'].idleConnections, 7);
+  assert.equal(allScenarios().find((s) => s.idleConnections)?.name, 'idle-10k');
   assert.deepEqual(allScenarios().filter((s) => s.scheme === 'https').map((s) => s.name), ['https-get', 'tls-new-conn']);
   assert.equal(byName['tls-new-conn'].newConnection, true);
   assert.equal(getBody('/16k').length, 16 * 1024);
