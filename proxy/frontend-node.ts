@@ -1,5 +1,5 @@
-// Front end on node's own stack for HTTPS (HTTP/1.1 and HTTP/2 by ALPN, full TLS policy control). Listens on a
-// descriptor from the socket broker (each worker has its own duplicate of the shared listening socket). Adapts node's request/response objects to Exchange.
+// HTTP/2 on node's stack (nghttp2): the sessions of HTTPS connections that negotiated h2, adapted to Exchange.
+// TLS itself is terminated by frontend-tls.ts, HTTP/1.1 over TLS is served by our own front end (frontend-h1). Adapts node's request/response objects to Exchange.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
@@ -12,8 +12,6 @@ type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
 const identities = new WeakMap<TLSSocket, ClientIdentity>();
-/** HTTP/1 connections on which a request was refused with "close": anything pipelined behind it is dropped. */
-const refusedSockets = new WeakSet<object>();
 
 export class NodeExchange implements Exchange {
   readonly method: string;
@@ -167,10 +165,7 @@ export class NodeExchange implements Exchange {
 
   respond(status: number, headers: string[], body: string | Buffer, close = false): void {
     if (this.aborted || this.finished) return;
-    if (close && this.req.httpVersionMajor === 1) {
-      (this.res as http.ServerResponse).shouldKeepAlive = false;
-      refusedSockets.add(this.req.socket);
-    }
+    if (close && this.req.httpVersionMajor === 1) (this.res as http.ServerResponse).shouldKeepAlive = false;
     this.head(status, headers, Buffer.byteLength(body));
     this.finished = true;
     if (this.method === 'HEAD') this.res.end();
@@ -186,11 +181,6 @@ export class NodeExchange implements Exchange {
   }
 }
 
-/**
- * Entry point for every request of node's stack. A request pipelined behind one refused with "close" is never
- * handed to the pipeline (node's parser has already read it): the connection closes after the refusal.
- * HTTP/1.0 with Transfer-Encoding is faulty framing (RFC 9112 §6.1): 400 and close.
- */
 /**
  * body-timeout and body-min-rate for node's stack (frontend-h1 has its own): exchanges reading a body are
  * checked once a second; a stalled or too slow body gets 408 and its stream or connection ends.
@@ -224,85 +214,25 @@ class BodyWatch {
   }
 }
 
-function admit(req: Req, res: Res, port: number, tls: boolean, handler: ExchangeHandler, watch?: BodyWatch): void {
-  if (req.httpVersionMajor === 1) {
-    if (refusedSockets.has(req.socket)) { (res as http.ServerResponse).shouldKeepAlive = false; req.socket.destroySoon(); return; }
-    if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
-      refusedSockets.add(req.socket);
-      const r = res as http.ServerResponse;
-      r.shouldKeepAlive = false;
-      r.writeHead(400, { 'content-type': 'text/plain', 'content-length': '12', connection: 'close' });
-      r.end('Bad Request\n');
-      return;
-    }
-  }
-  const ex = new NodeExchange(req, res, port, tls);
-  if (watch) ex.watch = watch.track;
+function admit(req: Req, res: Res, port: number, handler: ExchangeHandler, watch: BodyWatch): void {
+  const ex = new NodeExchange(req, res, port, true);
+  ex.watch = watch.track;
   handler(ex);
 }
 
 /**
- * Parser errors of node's HTTP/1 stack (malformed request line or headers, bare CR/LF, obs-fold, control bytes,
- * invalid chunking, oversize headers, header timeout): answer 400 / 431 / 408 (413 for oversized chunk
- * extensions) with close, never a silent reset. The http2 server with allowHTTP1 has no default answer.
+ * HTTP/2 sessions on TLS sockets that negotiated `h2` (frontend-tls.ts terminates TLS and hands them over by
+ * emitting 'secureConnection'). The server never listens itself. Limits: concurrent streams and header list size
+ * from the shared settings, node's (nghttp2) rapid-reset and flood protection, idle sessions closed after
+ * keep-alive-timeout, body-timeout / body-min-rate per stream.
  */
-function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
-  const s = socket as import('node:net').Socket;
-  if (s.destroyed || !s.writable || (s as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) { s.destroy(); return; }
-  const code = err.code ?? '';
-  const [status, text] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
-    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
-      : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? [413, 'Payload Too Large']
-        : [400, 'Bad Request'];
-  const body = `${text}\n`;
-  s.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-  s.destroySoon?.();
-}
-
-/**
- * The shared connection limits (frontend-h1/limits.ts) mapped onto node's server: header timeout, idle
- * keep-alive timeout, whole-request timeout (header + body deadlines together), connections per worker; HTTP/2:
- * concurrent streams per connection, with node's built-in rapid-reset and flood protection.
- */
-function applyLimits(server: http.Server | http2.Http2SecureServer, limits: FrontendLimits): void {
-  server.on('clientError', onClientError);
-  const s = server as http.Server;
-  s.headersTimeout = limits.headerTimeoutMs;
-  s.requestTimeout = Math.max(limits.headerTimeoutMs + limits.bodyTimeoutMs, 300_000);
-  s.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  s.maxConnections = limits.maxConnections;
-}
-
-export interface NodeListener {
-  port: number;
-  server: http.Server | http2.Http2SecureServer;
-  stopListening(): void;
-  closeAll(): void;
-}
-
-/** HTTPS: HTTP/2 and HTTP/1.1 by ALPN; `tlsOptions` carries the SecureContext policy and SNI callback. */
-export function listenNodeHttps(fd: number, port: number, tlsOptions: http2.SecureServerOptions, handler: ExchangeHandler, limits: FrontendLimits): Promise<NodeListener> {
+export function h2SessionServer(port: number, handler: ExchangeHandler, limits: FrontendLimits): http2.Http2SecureServer {
   const headerBytes = limits.maxHeaderBytes + limits.maxRequestLineBytes;
   const watch = new BodyWatch(limits);
   const server = http2.createSecureServer({
-    ...tlsOptions, allowHTTP1: true, maxHeaderSize: headerBytes, unknownProtocolTimeout: 10_000,
+    allowHTTP1: false, maxHeaderSize: headerBytes, unknownProtocolTimeout: 10_000,
     settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: headerBytes },
-  } as http2.SecureServerOptions, (req, res) => admit(req, res, port, true, handler, watch));
-  applyLimits(server, limits);
-  return listenFd(server, fd, port);
-}
-
-function listenFd(server: http.Server | http2.Http2SecureServer, fd: number, port: number): Promise<NodeListener> {
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s: import('node:net').Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ fd }, () => {
-      server.off('error', reject);
-      server.on('error', () => { /* accept errors are transient */ });
-      let listening = true;
-      const stopListening = () => { if (listening) { listening = false; server.close(); } };
-      resolve({ port, server, stopListening, closeAll: () => { stopListening(); for (const s of sockets) s.destroy(); } });
-    });
-  });
+  } as http2.SecureServerOptions, (req, res) => admit(req, res, port, handler, watch));
+  server.setTimeout(limits.keepAliveTimeoutMs);
+  return server;
 }

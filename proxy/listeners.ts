@@ -1,12 +1,13 @@
 // Which front end serves a port, and opening/updating/closing those listeners inside a worker.
-// HTTP: our own strict HTTP/1.x front end (proxy/frontend-h1). HTTPS: node's tls/http2 (full policy control,
-// HTTP/2 by ALPN); certificates and policy are swapped in place on reload (rotation without dropping
-// connections). Both listen on a per-worker duplicate of one listening socket from the socket broker.
+// HTTP: our own strict HTTP/1.x front end (proxy/frontend-h1). HTTPS: node's tls (full policy control), then
+// HTTP/2 on node's http2 or HTTP/1.1 on frontend-h1 by ALPN (proxy/frontend-tls.ts); certificates and policy
+// are swapped in place on reload (rotation without dropping connections). Both listen on a per-worker
+// duplicate of one listening socket from the socket broker.
 import type { PlanPort } from '../config/plan';
 import { buildServerTls, type ServerTlsOptions } from '../tls/server-context';
 import type { ExchangeHandler } from './exchange';
 import { listenH1, type H1Options } from './frontend-h1/server';
-import { listenNodeHttps, type NodeListener } from './frontend-node';
+import { listenHttps, type TlsListener } from './frontend-tls';
 
 export const portKey = (p: { address: string; port: number }) => `${p.address}:${p.port}`;
 
@@ -26,7 +27,7 @@ export async function openListener(p: PlanPort, fd: number | undefined, handler:
   }
   let current: ServerTlsOptions = buildServerTls(p);
   const options: ServerTlsOptions = { ...current, SNICallback: (name, cb) => current.SNICallback(name, cb) };
-  const l: NodeListener = await listenNodeHttps(fd, p.port, options, handler, opts.limits);
+  const l: TlsListener = await listenHttps(fd, p.port, options, handler, opts);
   return {
     protocol: 'HTTPS',
     update(next: PlanPort) {

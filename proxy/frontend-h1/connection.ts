@@ -4,6 +4,8 @@
 // Deadlines (head, idle, body progress and minimum rate, blocked writes) are checked by the server's sweep.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { clientIdentity, type ClientIdentity } from '../../tls/client-identity';
 import { ChunkedDecoder } from '../http1/chunked';
 import { CR, CRLFCRLF, LF, ProtocolError } from '../http1/syntax';
 import { H1Exchange } from './exchange';
@@ -39,6 +41,9 @@ export class H1Connection {
   readonly remoteAddress: string;
   readonly localPort: number;
   readonly scheme: 'http' | 'https';
+  /** the TLS socket on HTTPS listeners (server name, client certificate) */
+  readonly tls: TLSSocket | null;
+  private identity: ClientIdentity | null = null;
   /** unparsed input: a partial head, or pipelined requests waiting for the current response */
   private buf: Buffer | null = null;
   private scanned = 0;
@@ -65,6 +70,7 @@ export class H1Connection {
     this.remoteAddress = a.startsWith('::ffff:') ? a.slice(7) : a;
     this.localPort = shared.port;
     this.scheme = shared.scheme;
+    this.tls = shared.scheme === 'https' ? socket as TLSSocket : null;
     socket.on('data', this.onDataFn);
     socket.on('drain', this.onDrainFn);
     socket.on('error', () => { /* 'close' follows */ });
@@ -102,6 +108,11 @@ export class H1Connection {
     this.buf = null;
     this.resumeInput();
     return rest;
+  }
+
+  /** the client certificate identity of a TLS connection, computed once */
+  clientIdentity(): ClientIdentity {
+    return (this.identity ??= clientIdentity(this.tls!));
   }
 
   // ------------------------------------------------------------------ input

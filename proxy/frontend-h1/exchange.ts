@@ -22,6 +22,8 @@ export class H1Exchange implements Exchange {
   readonly localPort: number;
   readonly bodyLength: number;
   readonly httpVersion: string;
+  readonly sniHost?: string;
+  clientIdentity?: () => import('../../tls/client-identity').ClientIdentity;
   upgrade?: UpgradeInfo;
   aborted = false;
   headersSent = false;
@@ -47,6 +49,11 @@ export class H1Exchange implements Exchange {
     this.remoteAddress = conn.remoteAddress;
     this.scheme = conn.scheme;
     this.localPort = conn.localPort;
+    if (conn.tls !== null) {
+      const sni = conn.tls.servername;
+      if (sni) this.sniHost = sni;
+      this.clientIdentity = () => conn.clientIdentity();
+    }
     if (head.websocket) {
       const ex = this;
       this.upgrade = {
