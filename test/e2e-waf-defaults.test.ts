@@ -121,8 +121,9 @@ test('default (no policy): attacks in every request part are blocked with 400, l
     assert.ok(await metric('microgateway_http_downstream_rq_threats_blocked_total', { block_type: 'deny_rules', block_subtype: family, route: 'default/plain/0' }) >= 1, family);
   }
   // the access log line of a block names its type
-  const access = engine.stdout().split('\n').filter((l) => l.includes('"log.logger":"access"') && l.includes('"status_code":400'));
-  assert.ok(access.length >= ATTACKS.length);
+  const blockedLines = () => engine.stdout().split('\n').filter((l) => l.includes('"log.logger":"access"') && l.includes('"status_code":400'));
+  await waitFor(() => blockedLines().length >= ATTACKS.length, 3000); // log lines are flushed every 100 ms
+  const access = blockedLines();
   assert.equal((JSON.parse(access[0]) as { airlock: { actions: { block: { block_type: string } } } }).airlock.actions.block.block_type, 'deny_rules');
 });
 
@@ -215,7 +216,9 @@ test('a ContentSecurityPolicy with unsecured: {} turns the WAF off for its route
   assert.equal(on.status, 400);
   assert.equal(app.seen.length, seen + 1);
   // the access log names no policy for the unsecured route
-  const line = engine.stdout().split('\n').reverse().find((l) => l.includes('"log.logger":"access"') && l.includes('/nowaf'));
+  const find = () => engine.stdout().split('\n').reverse().find((l) => l.includes('"log.logger":"access"') && l.includes('/nowaf'));
+  await waitFor(() => find() !== undefined, 3000);
+  const line = find();
   assert.ok(line);
   assert.equal((JSON.parse(line) as { portcullis: { policy?: string } }).portcullis.policy, undefined);
 });

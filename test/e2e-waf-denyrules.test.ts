@@ -151,7 +151,9 @@ test('LogOnly: the request is forwarded, the security log names rule key, id, pa
   assert.ok(after > before, `logged_total ${before} -> ${after}`);
   assert.equal(await metric('microgateway_http_downstream_rq_threats_blocked_total', { route: 'default/logonly/0' }), 0);
   // the access log does not mark the request as blocked
-  const access = engine.stdout().split('\n').find((l) => l.includes('"log.logger":"access"') && l.includes(r.id));
+  const find = () => engine.stdout().split('\n').find((l) => l.includes('"log.logger":"access"') && l.includes(r.id));
+  await waitFor(() => find() !== undefined, 3000);
+  const access = find();
   assert.ok(access);
   assert.equal((JSON.parse(access) as { http: { response: { status_code: number } } }).http.response.status_code, 200);
   assert.ok(!access.includes('"block_type"'));

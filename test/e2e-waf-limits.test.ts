@@ -126,8 +126,9 @@ test('general.pathLength: at and below pass, one above blocks (raw path length)'
   assert.deepEqual([v.actual, v.max], [65, 64]);
   assert.ok(await metric('microgateway_http_downstream_rq_threats_blocked_total', { block_type: 'limits', block_subtype: 'general.pathLength', route: 'default/limp/0' }) >= 1);
   // access log: block type limits
-  const line = engine.stdout().split('\n').reverse().find((l) => l.includes('"log.logger":"access"') && l.includes('"status_code":400'));
-  assert.ok(line?.includes('"block_type":"limits"'));
+  const find = () => engine.stdout().split('\n').reverse().find((l) => l.includes('"log.logger":"access"') && l.includes('"status_code":400') && l.includes('"block_type":"limits"'));
+  await waitFor(() => find() !== undefined, 3000);
+  assert.ok(find()?.includes('"block_type":"limits"'));
 });
 
 test('parameter.count / nameLength / valueLength: at, below, above; query and form fields count together', async () => {
