@@ -6,6 +6,7 @@ import { parseMultipart, headerParams } from '../waf/parsers/multipart';
 import { splitUrlEncoded } from '../waf/parsers/urlencoded';
 import { formatJsonPath, jsonPathMatches, parseJsonPath } from '../waf/jsonpath';
 import { createInspector } from '../waf/inspect';
+import { LiteralMatcher } from '../waf/literal-matcher';
 import { defaultLimits, defaultSecurityPlan } from '../waf/policy';
 import type { InspectRequest } from '../waf/types';
 
@@ -207,32 +208,91 @@ function referenceItems(doc: unknown): string[] {
   return out.sort();
 }
 
-test('JSON parser: the items of any document are those of JSON.parse; `skip` leaves out exactly what it skips (property)', () => {
+test('JSON parser: the items of any document are those of JSON.parse; `quiet` leaves out exactly the quiet strings (property)', () => {
   const unlimited = { nestingDepth: 0, keyCount: 0, elementCount: 0, keyLength: 0, valueLength: 0 };
+  // small automatons, so that many strings hit: keys with `a` or `id`, values with `b` or `x1`
+  const keyA = new LiteralMatcher([['a'], ['id']]);
+  const valueA = new LiteralMatcher([['b', 'x1']]);
+  const mask = new Int32Array(2);
+  /** quietRaw's decision on the raw text of a string (between its quotes) */
+  const isQuiet = (m: LiteralMatcher, raw: string, max: number) =>
+    !raw.includes('\\') && raw.length <= max && m.groupsInPlain(raw, 0, raw.length, false, mask) && mask[0] === 0 && mask[1] === 0;
   fc.assert(
-    fc.property(fc.jsonValue(), fc.boolean(), (v, pretty) => {
+    fc.property(fc.jsonValue(), fc.boolean(), fc.integer({ min: 0, max: 6 }), (v, pretty, keyMax) => {
       const text = JSON.stringify(v, null, pretty ? 2 : undefined);
       const all = parseJson(text, unlimited);
       assert.ok(all.ok);
       assert.deepEqual(all.items.map((i) => `${i.kind} ${formatJsonPath(i.path)}=${i.value}`).sort(), referenceItems(JSON.parse(text)));
-      // skip every string whose raw text has an even length: the others come out, in document order
-      const skipped: string[] = [];
-      const some = parseJson(text, unlimited, undefined, (kind, t, from, to) => {
-        if ((to - from) % 2 !== 0) return false;
-        skipped.push(`${kind}:${t.slice(from, to)}`);
-        return true;
-      });
+      const some = parseJson(Buffer.from(text), unlimited, undefined, { key: keyA, value: valueA, keyMax, valueMax: 1 << 20 });
       assert.ok(some.ok);
-      let k = 0;
-      let s = 0;
-      for (const it of all.items) {
-        const next = some.items[k];
-        if (next && next.kind === it.kind && next.value === it.value && formatJsonPath(next.path) === formatJsonPath(it.path)) k++;
-        else assert.equal(skipped[s++], `${it.kind}:${it.value}`);
-      }
-      assert.equal(k, some.items.length);
-      assert.equal(s, skipped.length);
+      // the reported items are all items less the quiet ones, in document order
+      const expected = all.items.filter((it) => {
+        const raw = JSON.stringify(it.value).slice(1, -1);
+        return !(it.kind === 'key' ? isQuiet(keyA, raw, keyMax) : isQuiet(valueA, raw, 1 << 20));
+      });
+      const show = (items: typeof all.items) => items.map((i) => `${i.kind} ${formatJsonPath(i.path)}=${i.value}`);
+      assert.deepEqual(show(some.items), show(expected));
     }),
     { numRuns: 500 },
+  );
+});
+
+/** what the JSON parser replaced: a fatal TextDecoder (drops a leading BOM), then JSON.parse */
+function decodeAndParse(bytes: Uint8Array): 'utf8' | 'syntax' | { doc: unknown } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return 'utf8';
+  }
+  try {
+    return { doc: JSON.parse(text) };
+  } catch {
+    return 'syntax';
+  }
+}
+
+test('JSON parser on bytes: agrees with TextDecoder + JSON.parse on UTF-8 validity, JSON validity and items (property)', () => {
+  const unlimited = { nestingDepth: 0, keyCount: 0, elementCount: 0, keyLength: 0, valueLength: 0 };
+  // JSON-ish pieces, valid and invalid UTF-8 sequences (overlong, surrogate, truncated, out of range), a BOM
+  const piece = fc.constantFrom(
+    '{', '}', '[', ']', '"', ':', ',', '0', '1', '-', '.', 'e', ' ', '\\', 'u', '00e9', 'a', 'n', 'true', 'null', '\n',
+    'é', '東', '😀', '\u2028', [0xc3], [0xa9], [0xe6, 0x9d], [0xc0, 0xae], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0x80],
+    [0xef, 0xbb, 0xbf], [0x01], [0x7f],
+  );
+  const docs = fc.oneof(
+    fc.array(piece, { maxLength: 30 }),
+    // mostly valid documents with a few pieces spliced in
+    fc.tuple(fc.jsonValue(), fc.array(fc.tuple(fc.nat(), piece), { maxLength: 2 }), fc.boolean()).map(([v, splice, bom]) => {
+      const parts: (string | number[])[] = [JSON.stringify(v)];
+      for (const [at, p] of splice) {
+        const t = parts.pop() as string;
+        const k = at % (t.length + 1);
+        parts.push(t.slice(0, k), p, t.slice(k));
+      }
+      if (bom) parts.unshift([0xef, 0xbb, 0xbf]);
+      return parts;
+    }),
+  );
+  const ins2 = createInspector(defaultSecurityPlan());
+  fc.assert(
+    fc.property(docs, (parts) => {
+      const bytes = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+      const want = decodeAndParse(bytes);
+      const r = parseJson(bytes, unlimited);
+      if (want === 'utf8') assert.deepEqual(r, { ok: false, error: 'invalid UTF-8', violations: [] });
+      else if (want === 'syntax') assert.equal(r.ok, false);
+      else {
+        assert.ok(r.ok, r.ok ? '' : r.error);
+        assert.deepEqual(r.items.map((i) => `${i.kind} ${formatJsonPath(i.path)}=${i.value}`).sort(), referenceItems(want.doc));
+      }
+      // the inspector (which parses no empty body): parser blocks exactly for these
+      if (bytes.length === 0) return;
+      const v = ins2.inspect(post(bytes, 'application/json'), ctx);
+      if (want === 'utf8') assert.equal(v.parseError, 'json: invalid UTF-8');
+      else if (want === 'syntax') assert.equal(v.blockType, 'parser');
+      else assert.notEqual(v.blockType, 'parser');
+    }),
+    { numRuns: 3000 },
   );
 });

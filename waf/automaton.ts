@@ -13,7 +13,7 @@
 // No JavaScript RegExp touches request data.
 import RE2 from 're2';
 import { deriveLiterals } from './literals';
-import { isPlain, LiteralMatcher } from './literal-matcher';
+import { isPlain, LiteralMatcher, type PlainAutomaton } from './literal-matcher';
 import { MAX_INSPECT, sqlFold } from './normalize';
 import type { Rule } from './types';
 
@@ -152,6 +152,18 @@ export function quietRaw(cs: CompiledSet, s: string, from: number, to: number, p
   if (cs.rules.length === 0 || (cs.literals === null && !cs.always)) return isPlain(s, from, to);
   if (cs.always || cs.literals === null) return false;
   return cs.literals.groupsInPlain(s, from, to, plusAsSpace, mask) && mask[0] === 0 && mask[1] === 0;
+}
+
+/**
+ * quietRaw's decision (without `+` folding) for an in-place scanner that steps the automaton itself, as the JSON
+ * parser does inside its string scan: a value is quiet when all its characters are plain (STEP), it is at most
+ * MAX_INSPECT long and it reaches no state `>= hitFrom`. Null: no value of this set is ever quiet (some group has a
+ * rule without literals). A set without pattern rules gets an automaton that never hits (only plainness counts).
+ */
+export function plainAutomaton(cs: CompiledSet): PlainAutomaton | null {
+  if (cs.rules.length === 0 || (cs.literals === null && !cs.always)) return LiteralMatcher.NONE;
+  if (cs.always || cs.literals === null) return null;
+  return cs.literals;
 }
 
 /**

@@ -3,7 +3,7 @@
 import RE2 from 're2';
 import { compileConditions, compileMatcher, type CompiledConditions, type ConditionInput, type Matcher } from './conditions';
 import { jsonPathMatches, parseJsonPath, type PathSeg } from './jsonpath';
-import { parseJson, type JsonItem, type JsonSkip } from './parsers/json';
+import { parseJson, type JsonItem, type JsonQuiet } from './parsers/json';
 import { parseMultipart } from './parsers/multipart';
 import { splitUrlEncoded } from './parsers/urlencoded';
 import type { LimitsPlan, ParserPlan } from './policy';
@@ -95,9 +95,7 @@ export function compileLimitExceptions(l: LimitsPlan): CompiledLimitExceptions {
   };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Parse a buffered body with the selected parser, enforcing body-size and JSON limits (`jsonSkip`: see parseJson). */
+/** Parse a buffered body with the selected parser, enforcing body-size and JSON limits (`jsonQuiet`: see parseJson). */
 export function parseBody(
   body: Buffer,
   kind: ParserKind,
@@ -105,7 +103,7 @@ export function parseBody(
   limits: LimitsPlan,
   lex: CompiledLimitExceptions,
   cond: () => ConditionInput,
-  jsonSkip?: JsonSkip,
+  jsonQuiet?: JsonQuiet,
 ): BodyResult {
   const res: BodyResult = { kind, params: [], json: [], violations: [] };
   const on = !limits.unlimited;
@@ -140,16 +138,10 @@ export function parseBody(
   }
   // json
   if (size('json.bodySize', limits.json.bodySize)) return res;
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    res.error = 'json: invalid UTF-8';
-    return res;
-  }
   const jl = on ? limits.json : { nestingDepth: 0, keyCount: 0, elementCount: 0, keyLength: 0, valueLength: 0 };
   // a hard safety net even when unlimited: the parser is iterative, but keep depth sane
-  const r = parseJson(text, jl, lex.empty ? undefined : (p) => lex.json(p, cond), jsonSkip);
+  // the bytes are parsed in place (UTF-8 validated as a fatal TextDecoder would: 'invalid UTF-8')
+  const r = parseJson(body, jl, lex.empty ? undefined : (p) => lex.json(p, cond), jsonQuiet);
   for (const v of r.violations) res.violations.push(v);
   if (!r.ok) res.error = 'json: ' + r.error;
   else res.json = r.items;

@@ -2,7 +2,8 @@
 // header's own strict grammar cannot carry an injection payload (no quotes, no spaces inside tokens, no
 // operators), so scanning it would only cost time. Anything that does not parse is scanned as usual.
 // Covered: Accept, Accept-Charset, Accept-Encoding, Accept-Language, Cache-Control, Pragma, Connection, TE,
-// Sec-Fetch-*, Upgrade-Insecure-Requests, DNT, Sec-GPC, Priority. Hand-written parsers, no regular expressions.
+// Sec-Fetch-*, Upgrade-Insecure-Requests, DNT, Sec-GPC, Priority, and Content-Length when it is 1-15 digits (the
+// front ends refuse any other Content-Length before inspection). Hand-written parsers, no regular expressions.
 
 /** token characters we allow here: letters, digits and `*+-./_~` (a strict subset of RFC 9110 tchar plus '/') */
 function isSafeTokenChar(c: number): boolean {
@@ -48,7 +49,17 @@ const TOKEN_HEADERS = new Set([
 
 /** True when `value` is a well-formed value of a structured header we know (lower-case `name`). */
 export function isWellFormedStructuredHeader(name: string, value: string): boolean {
+  if (name === 'content-length') return isDigits(value);
   if (LIST_HEADERS.has(name)) return isParamList(value);
   if (TOKEN_HEADERS.has(name)) return isSingleToken(value);
   return false;
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }

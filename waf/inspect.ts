@@ -1,13 +1,13 @@
 // The request inspector: limits, body parsing, normalization, built-in deny rules (RE2.Set automaton),
 // structural rules (ENCODING evidence, HPP, SANITY), exceptions, custom rules. Built once per worker.
-import { compileSet, quietRaw, scanBatch, type CompiledSet } from './automaton';
+import { compileSet, plainAutomaton, quietRaw, scanBatch, type CompiledSet } from './automaton';
 import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult, type ParserKind } from './body';
 import type { ConditionInput } from './conditions';
 import { checkHpp, type ParamRec } from './hpp';
 import { isWellFormedStructuredHeader } from './header-grammar';
 import { formatJsonPath } from './jsonpath';
-import type { JsonItem, JsonSkip } from './parsers/json';
-import { decodeComponent, excerpt, normalize } from './normalize';
+import type { JsonItem, JsonQuiet } from './parsers/json';
+import { decodeComponent, excerpt, MAX_INSPECT, normalize } from './normalize';
 import { effectiveSetting, type SecurityPlan } from './policy';
 import { decodedPath, headerValue, mediaTypeOf, parseCookies } from './request';
 import { BUILTIN_RULES, ruleById } from './rules/index';
@@ -102,16 +102,15 @@ export function createInspector(policy: SecurityPlan, opts: { fastPath?: boolean
   const parser = compileParserPlan(policy.parser);
   const lex = compileLimitExceptions(policy.limits);
   const limits = policy.limits;
-  // JSON items the inspector need not see (its fast path, decided on the raw text; see quietRaw). Keys longer
-  // than 256 characters are always seen: the name-length checks apply to them.
+  // JSON items the inspector need not see (its fast path: quietRaw's decision, taken by the parser inside its
+  // string scan). Keys longer than 256 characters are always seen: the name-length checks apply to them.
   const json = parts.get('JSON')!;
-  const jsonSkip: JsonSkip | undefined = !fast ? undefined : (kind, text, from, to) => kind === 'value'
-    ? quietRaw(json.value.generic, text, from, to, false)
-    : to - from <= 256 && quietRaw(json.name.generic, text, from, to, false);
+  const jsonQuiet: JsonQuiet | undefined = !fast ? undefined
+    : { key: plainAutomaton(json.name.generic), value: plainAutomaton(json.value.generic), keyMax: 256, valueMax: MAX_INSPECT };
   return {
     policy,
     inspect(req, ctx) {
-      return new Run(req, ctx, parts, exceptions, custom, fast, rank).go(parser, lex, limits, jsonSkip);
+      return new Run(req, ctx, parts, exceptions, custom, fast, rank).go(parser, lex, limits, jsonQuiet);
     },
     bodyPlan(req, ctx) {
       const ct = req.contentType ?? headerValue(req, 'content-type') ?? parser.defaultContentType;
@@ -158,7 +157,7 @@ class Run {
 
   go(
     parser: ReturnType<typeof compileParserPlan>, lex: ReturnType<typeof compileLimitExceptions>, limits: SecurityPlan['limits'],
-    jsonSkip: JsonSkip | undefined,
+    jsonQuiet: JsonQuiet | undefined,
   ): Verdict {
     const req = this.req;
     const violations: LimitViolation[] = [];
@@ -174,7 +173,7 @@ class Run {
     if (req.body && req.body.length > 0) {
       const ct = req.contentType ?? headerValue(req, 'content-type') ?? parser.defaultContentType;
       const kind = parser.select(mediaTypeOf(ct), this.cond);
-      body = parseBody(req.body, kind, ct, limits, lex, this.cond, this.items === null ? jsonSkip : undefined);
+      body = parseBody(req.body, kind, ct, limits, lex, this.cond, this.items === null ? jsonQuiet : undefined);
       if (body.error) return { blocked: true, blockType: 'parser', hits: [], limitViolations: body.violations, parseError: body.error };
       violations.push(...body.violations);
     }

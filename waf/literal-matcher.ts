@@ -25,8 +25,22 @@ export function isPlain(s: string, from: number, to: number): boolean {
   return true;
 }
 
-export class LiteralMatcher {
-  private readonly table: Int32Array | Uint16Array;
+/**
+ * What an in-place scanner needs to run the automaton itself (the JSON parser does, inside its string scan):
+ * next state = `table[state * 128 + STEP[c]]` from state 0, and reaching a state `>= hitFrom` recognises some
+ * group (groupsIn would report a non-zero mask); states are numbered so that exactly those come last. Shared
+ * with the matcher, never copied: read only.
+ */
+export interface PlainAutomaton {
+  readonly table: Uint16Array | Int32Array;
+  readonly hitFrom: number;
+}
+
+export class LiteralMatcher implements PlainAutomaton {
+  /** full ASCII transition table, `states * 128` entries (read only: see PlainAutomaton) */
+  readonly table: Uint16Array | Int32Array;
+  /** the states from this one on, and only they, recognise some group (outLo | outHi non-zero) */
+  readonly hitFrom: number;
   private readonly other: (Map<number, number> | null)[];
   private readonly fail: Int32Array;
   /** groups (bit i = group i of the routed list) recognised when reaching a state, low and high 32 bits */
@@ -90,12 +104,35 @@ export class LiteralMatcher {
         queue.push(n);
       }
     }
+    // renumber the states: those that recognise no group first (the root stays 0: it recognises none), then the
+    // others, so that an in-place scanner tells a hit by comparing the state number (PlainAutomaton.hitFrom)
+    const order: number[] = [];
+    for (let s = 0; s < states; s++) if (lo[s] === 0 && hi[s] === 0) order.push(s);
+    const hitFrom = order.length;
+    for (let s = 0; s < states; s++) if (lo[s] !== 0 || hi[s] !== 0) order.push(s);
+    const num = new Int32Array(states);
+    for (let k = 0; k < states; k++) num[order[k]] = k;
+    const renTable = new Int32Array(states * ASCII);
+    const renFail = new Int32Array(states);
+    const renOther: (Map<number, number> | null)[] = new Array(states);
+    const renLo = new Int32Array(states);
+    const renHi = new Int32Array(states);
+    for (let k = 0; k < states; k++) {
+      const s = order[k];
+      for (let c = 0; c < ASCII; c++) renTable[k * ASCII + c] = num[table[s * ASCII + c]];
+      renFail[k] = num[fail[s]];
+      const o = gotoOther[s];
+      renOther[k] = o ? new Map([...o].map(([c, n]) => [c, num[n]])) : null;
+      renLo[k] = lo[s];
+      renHi[k] = hi[s];
+    }
     // states fit in 16 bits for our rule sets: halve the table
-    this.table = states < 65536 ? Uint16Array.from(table) : table;
-    this.other = gotoOther;
-    this.fail = fail;
-    this.outLo = Int32Array.from(lo);
-    this.outHi = Int32Array.from(hi);
+    this.table = states < 65536 ? Uint16Array.from(renTable) : renTable;
+    this.other = renOther;
+    this.fail = renFail;
+    this.outLo = renLo;
+    this.outHi = renHi;
+    this.hitFrom = hitFrom;
   }
 
   /** Groups whose literals occur in `s`, as [low bits, high bits]; [0, 0] when none. */
@@ -143,6 +180,9 @@ export class LiteralMatcher {
     out[1] = hi;
     return true;
   }
+
+  /** An automaton with one state and no group (for sets with no pattern rule, where only plainness matters). */
+  static readonly NONE = new LiteralMatcher([]);
 
   private stepOther(st: number, c: number): number {
     for (;;) {
