@@ -55,6 +55,23 @@ export function ruleLiterals(r: Rule): string[] | undefined {
 const setCache = new Map<string, CompiledSet>();
 
 /** Compile (or fetch from the cache) the set for these pattern rules. */
+/**
+ * One RE2.Set per distinct family rule list, shared by every set that holds the same list (parts, header-specific
+ * sets): the sets of a policy mostly repeat the same families, and each compiled RE2.Set costs native memory in
+ * every worker. Sets hold built-in rules only, so a rule id always stands for the same pattern.
+ */
+const groupCache = new Map<string, Group>();
+
+function groupOf(rs: Rule[]): Group {
+  const key = `${rs[0].view ?? ''}|${rs.map((r) => r.id).join(',')}`;
+  let g = groupCache.get(key);
+  if (!g) {
+    g = { set: new RE2.Set(rs.map((r) => r.pattern), 'u'), ids: rs.map((r) => r.id), sql: rs[0].view === 'sql' };
+    groupCache.set(key, g);
+  }
+  return g;
+}
+
 export function compileSet(rules: readonly Rule[]): CompiledSet {
   const pat = rules.filter((r) => r.pattern !== '' && !r.evidence && !r.check);
   const key = pat.map((r) => r.id).sort((a, b) => a - b).join(',');
@@ -73,7 +90,7 @@ export function compileSet(rules: readonly Rule[]): CompiledSet {
   const alwaysGroups: number[] = [];
   for (const rs of byGroup.values()) {
     const gi = groups.length;
-    groups.push({ set: new RE2.Set(rs.map((r) => r.pattern), 'u'), ids: rs.map((r) => r.id), sql: rs[0].view === 'sql' });
+    groups.push(groupOf(rs));
     const gl = new Set<string>();
     let always = false;
     for (const r of rs) {
