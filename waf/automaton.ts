@@ -36,7 +36,17 @@ export interface CompiledSet {
   readonly alwaysGroups: readonly number[];
   /** some rule has no derivable literal: the pre-filter cannot skip */
   readonly always: boolean;
+  /**
+   * Short normalized values this set was run on and matched nothing (parameter names like `order` or `from`
+   * that carry an SQL literal, repeated header values): the RE2 answer is a pure function of the value, so a
+   * repeat skips the native call. Bounded; cleared when full.
+   */
+  readonly quietCache: Set<string>;
 }
+
+/** values up to this length are remembered as quiet; at most QUIET_CACHE_SIZE of them per set */
+const QUIET_CACHE_LEN = 64;
+const QUIET_CACHE_SIZE = 4096;
 
 const literalCache = new Map<number, string[] | undefined>();
 
@@ -111,6 +121,7 @@ export function compileSet(rules: readonly Rule[]): CompiledSet {
     routed,
     alwaysGroups,
     always: alwaysGroups.length > 0,
+    quietCache: new Set(),
   };
   setCache.set(key, cs);
   return cs;
@@ -191,11 +202,18 @@ export function scanBatch(cs: CompiledSet, values: readonly string[]): number[][
   if (cs.rules.length === 0 || values.length === 0) return null;
   if (!cs.always && cs.literals === null) return null;
   let out: number[][] | null = null;
+  const cache = cs.quietCache;
   for (let i = 0; i < values.length; i++) {
-    const ids = scan(cs, values[i]);
+    const v = values[i];
+    const short = v.length <= QUIET_CACHE_LEN;
+    if (short && cache.has(v)) continue;
+    const ids = scan(cs, v);
     if (ids.length > 0) {
       out ??= values.map(() => NONE);
       out[i] = ids;
+    } else if (short) {
+      if (cache.size >= QUIET_CACHE_SIZE) cache.clear();
+      cache.add(v);
     }
   }
   return out;

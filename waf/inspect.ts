@@ -124,6 +124,15 @@ export function createInspector(policy: SecurityPlan, opts: { fastPath?: boolean
   };
 }
 
+/** normalization options of URL-encoded parameters (query, forms) and of raw ones */
+const URL_ENCODED = Object.freeze({ plusAsSpace: true, urlEncoded: true });
+const RAW = Object.freeze({});
+
+/** The item description of a parameter's name or value, built only when something is reported about it. */
+function paramInfo(p: ParamRec, kind: 'name' | 'value'): () => ItemInfo {
+  return () => ({ part: 'Parameter', kind, name: p.name, value: p.value, source: p.source, paramName: p.name, paramValue: p.value });
+}
+
 class Run {
   hits: Hit[] = [];
   seen: Set<string> | null = null;
@@ -338,20 +347,17 @@ class Run {
   scanParams(params: ParamRec[]): void {
     const pr = this.parts.get('Parameter')!;
     for (const p of params) {
-      const info = (kind: 'name' | 'value') => (): ItemInfo => ({
-        part: 'Parameter', kind, name: p.name, value: p.value, source: p.source, paramName: p.name, paramValue: p.value,
-      });
       const plus = p.urlEncoded;
-      const opts = { plusAsSpace: plus, urlEncoded: plus };
+      const opts = plus ? URL_ENCODED : RAW;
       const { rawName, rawValue } = p;
       if (rawName.length > 0 && !this.quiet(pr.name.generic, rawName, 0, rawName.length, plus))
-        this.scanOne('Parameter', pr.name.generic, rawName, opts, 'name', info('name'));
+        this.scanOne('Parameter', pr.name.generic, rawName, opts, 'name', paramInfo(p, 'name'));
       if (rawValue.length > 0) {
         if (!this.quiet(pr.value.generic, rawValue, 0, rawValue.length, plus && !p.isFile))
-          this.scanOne('Parameter', pr.value.generic, rawValue, p.isFile ? {} : opts, 'value', info('value'));
-      } else if (this.items) this.items.push(info('value')());
+          this.scanOne('Parameter', pr.value.generic, rawValue, p.isFile ? RAW : opts, 'value', paramInfo(p, 'value'));
+      } else if (this.items) this.items.push(paramInfo(p, 'value')());
       const emptyName = rawName.length === 0 && rawValue.length > 0;
-      if (emptyName || p.name.length > 256) this.nameChecks(pr, p.name, info('name'), emptyName);
+      if (emptyName || p.name.length > 256) this.nameChecks(pr, p.name, paramInfo(p, 'name'), emptyName);
     }
     if (params.length > 1) {
       for (const h of checkHpp(params, pr.checks)) {
