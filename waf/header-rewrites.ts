@@ -296,7 +296,8 @@ export class HeaderRewriter {
       else (removed ??= []).push(h[i]);
     }
     const added = applyAdds(out, this.reqAdd, c);
-    const report = removed || added ? { removed: removed ?? [], added: added ?? [] } : null;
+    if (!removed && !added) return { headers: h, report: null }; // nothing changed: the caller's list as is
+    const report = { removed: removed ?? [], added: added ?? [] };
     return { headers: this.mode === 'LogOnly' ? h : out, report };
   }
 
