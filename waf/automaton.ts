@@ -42,6 +42,17 @@ export interface CompiledSet {
    * repeat skips the native call. Bounded; cleared when full.
    */
   readonly quietCache: Set<string>;
+  /**
+   * Short raw values quietRaw() said yes to (index 0: as is, 1: `+` as space): a repeat is answered by one hash
+   * lookup instead of a walk through the automaton's tables, whose rows are rarely in the CPU cache between two
+   * requests. Exact (quietRaw is a pure function of set, value and flag); bounded, cleared when full.
+   */
+  readonly rawQuiet: [Set<string>, Set<string>];
+  /**
+   * Short raw values that took the slow path (a literal occurred) and came out clean: no normalization evidence
+   * and no hit. Keyed by the normalization options (one digit) and the raw value; filled by the inspector.
+   */
+  readonly cleanRaw: Set<string>;
 }
 
 /** values up to this length are remembered as quiet; at most QUIET_CACHE_SIZE of them per set */
@@ -122,6 +133,8 @@ export function compileSet(rules: readonly Rule[]): CompiledSet {
     alwaysGroups,
     always: alwaysGroups.length > 0,
     quietCache: new Set(),
+    rawQuiet: [new Set(), new Set()],
+    cleanRaw: new Set(),
   };
   setCache.set(key, cs);
   return cs;
@@ -176,6 +189,19 @@ export function scan(cs: CompiledSet, normalized: string): number[] {
  * Normalizing and scanning such a value reports nothing, so the caller may skip both. False: take the slow path.
  */
 export function quietRaw(cs: CompiledSet, s: string, from: number, to: number, plusAsSpace: boolean): boolean {
+  if (to - from <= QUIET_CACHE_LEN) {
+    const v = from === 0 && to === s.length ? s : s.slice(from, to);
+    const cache = cs.rawQuiet[plusAsSpace ? 1 : 0];
+    if (cache.has(v)) return true;
+    if (!quietUncached(cs, v, 0, v.length, plusAsSpace)) return false;
+    if (cache.size >= QUIET_CACHE_SIZE) cache.clear();
+    cache.add(v);
+    return true;
+  }
+  return quietUncached(cs, s, from, to, plusAsSpace);
+}
+
+function quietUncached(cs: CompiledSet, s: string, from: number, to: number, plusAsSpace: boolean): boolean {
   if (to - from > MAX_INSPECT) return false;
   if (cs.rules.length === 0 || (cs.literals === null && !cs.always)) return isPlain(s, from, to);
   if (cs.always || cs.literals === null) return false;

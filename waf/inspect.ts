@@ -124,6 +124,14 @@ export function createInspector(policy: SecurityPlan, opts: { fastPath?: boolean
   };
 }
 
+/** raw values up to this length that were scanned clean are remembered per set (CompiledSet.cleanRaw) */
+const CLEAN_RAW_LEN = 64;
+
+function rememberClean(set: CompiledSet, key: string): void {
+  if (set.cleanRaw.size >= 4096) set.cleanRaw.clear();
+  set.cleanRaw.add(key);
+}
+
 /** normalization options of URL-encoded parameters (query, forms) and of raw ones */
 const URL_ENCODED = Object.freeze({ plusAsSpace: true, urlEncoded: true });
 const RAW = Object.freeze({});
@@ -235,22 +243,29 @@ class Run {
   // ------------------------------------------------------------ scanning
 
   /** values queued per compiled set; scanned together in flush() */
-  batches: Map<CompiledSet, { values: string[]; infos: (() => ItemInfo)[]; parts: Part[] }> | null = null;
+  batches: Map<CompiledSet, { values: string[]; infos: (() => ItemInfo)[]; parts: Part[]; clean: (string | null)[] }> | null = null;
 
   /** Normalize one string, report encoding evidence now and queue the value for its set. */
   scanOne(part: Part, set: CompiledSet, raw: string, opts: { plusAsSpace?: boolean; urlEncoded?: boolean }, kind: 'name' | 'value', info: () => ItemInfo): void {
+    // a short raw value already seen clean in this set with these options (no evidence, no hit): nothing to do
+    let cleanKey: string | null = null;
+    if (this.fast && this.items === null && raw.length <= CLEAN_RAW_LEN) {
+      cleanKey = `${(opts.plusAsSpace ? 1 : 0) + (opts.urlEncoded ? 2 : 0)}${raw}`;
+      if (set.cleanRaw.has(cleanKey)) return;
+    }
     const pr = this.parts.get(part)!;
     const norm = normalize(raw, opts);
     if (norm.value.length > 0 && set.rules.length > 0) {
       this.batches ??= new Map();
       let b = this.batches.get(set);
       if (!b) {
-        b = { values: [], infos: [], parts: [] };
+        b = { values: [], infos: [], parts: [], clean: [] };
         this.batches.set(set, b);
       }
       b.values.push(norm.value);
       b.infos.push(info);
       b.parts.push(part);
+      b.clean.push(norm.evidence === 0 ? cleanKey : null);
     }
     let item: ItemInfo | null = null;
     if (norm.evidence !== 0 && kind === 'value') {
@@ -272,6 +287,10 @@ class Run {
     for (const set of sets) {
       const b = this.batches.get(set)!;
       const r = scanBatch(set, b.values);
+      for (let i = 0; i < b.clean.length; i++) {
+        const key = b.clean[i];
+        if (key !== null && (!r || r[i].length === 0)) rememberClean(set, key);
+      }
       if (!r) continue;
       for (let i = 0; i < r.length; i++) {
         if (r[i].length === 0) continue;
