@@ -14,6 +14,8 @@ export interface LoadSpec {
   scenario: Scenario;
   connections: number;
   durationS: number;
+  /** autocannon only: requests per second over all connections (open loop); unset = as fast as possible */
+  rate?: number;
   /** wrk only: threads (default 1) and a scratch directory for its Lua script and body file. */
   wrkThreads?: number;
   tmpDir?: string;
@@ -57,6 +59,7 @@ export function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
       pipelining: 1,
       duration: spec.durationS,
       timeout: 10,
+      ...(spec.rate ? { overallRate: spec.rate } : {}),
     }, (err, res) => {
       running = null;
       if (err) { reject(err); return; }

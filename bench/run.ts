@@ -12,6 +12,7 @@ import { DEFAULT_TARGETS, parseOptions, USAGE, type Options } from './options';
 import { ORIGIN_READY } from './origin';
 import { TreeMeter } from './procstat';
 import { formatHeader, formatTable, fmt, summarize, type Meta, type Sample } from './report';
+import { median } from './stats';
 import { allScenarios, type Scenario } from './scenarios';
 import { estimateSeconds, schedule, warmupFor, wrkSeconds } from './schedule';
 import { direct } from './targets/direct';
@@ -181,11 +182,12 @@ export async function main(argv: string[]): Promise<number> {
         const base = sc.scheme === 'https' ? t.httpsUrl! : t.baseUrl;
         const u = new URL(base);
         if (sc.idleConnections) idle = await openIdle(u.hostname, Number(u.port), sc.idleConnections, sc.path);
-        const spec = { baseUrl: base, scenario: sc, connections: o.connections, wrkThreads: o.wrkThreads, tmpDir };
+        const spec = { baseUrl: base, scenario: sc, connections: o.connections, wrkThreads: o.wrkThreads, tmpDir, rate: halfRate(samples, sc, t.name) };
         const load = sc.newConnection ? runHandshakes : runAutocannon;
         const warm = warmupFor(st, o.warmupS);
         if (warm > 0) await load({ ...spec, durationS: warm });
         const parts: string[] = idle ? [`idle ${idle.opened}/${sc.idleConnections} open`] : [];
+        if (spec.rate) parts.push(`at ${spec.rate} req/s`);
         for (const d of st.drivers) {
           if (aborted) break;
           const meter = new TreeMeter(t.pid);
@@ -239,4 +241,14 @@ if (require.main === module) {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   });
+}
+
+/** For a `halfOf` scenario: half of this target's median rate in that scenario so far (autocannon samples first). */
+function halfRate(samples: Sample[], sc: Scenario, target: string): number | undefined {
+  if (!sc.halfOf) return undefined;
+  const mine = samples.filter((x) => x.scenario === sc.halfOf && x.target === target);
+  const ac = mine.filter((x) => x.driver === 'autocannon');
+  const peak = median((ac.length > 0 ? ac : mine).map((x) => x.rps));
+  if (!peak) throw new Error(`${sc.name}: no ${sc.halfOf} result for ${target} to take half of (run ${sc.halfOf} too)`);
+  return Math.max(1, Math.round(peak / 2));
 }

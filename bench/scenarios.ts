@@ -18,6 +18,9 @@ export interface Scenario {
   quick?: boolean;
   /** One new TLS connection per request (handshake rate); driven by the handshake driver, not autocannon. */
   newConnection?: boolean;
+  /** Open-loop run at half of this target's own median rate in the named scenario (measured earlier in the same
+   *  run): the latency a proxy gives when it is not saturated. autocannon only. */
+  halfOf?: string;
   /** Also driven by wrk when it is installed (by default only the request-rate bound scenario, where autocannon may
    *  saturate first; `--driver both` uses wrk everywhere). */
   wrk?: boolean;
@@ -65,6 +68,8 @@ export function httpScenarios(idle = 10_000): Scenario[] {
       headers: { 'content-type': 'application/octet-stream' }, body: binaryBody(MiB) },
     { name: idleName(idle), description: `small GET with ${idle} idle keep-alive connections open`, scheme: 'http', method: 'GET',
       path: '/hello', headers: {}, idleConnections: idle },
+    { name: 'half-load', description: "small GET at half of each target's own small-get rate (read p99)", scheme: 'http', method: 'GET',
+      path: '/hello', headers: {}, halfOf: 'small-get' },
   ];
 }
 
@@ -76,7 +81,6 @@ export function httpsScenarios(): Scenario[] {
   ];
 }
 
-/** Every scenario the harness knows. */
 /** `idle-10k`, `idle-1k`, `idle-500`: the idle scenario is named after its connection count */
 export function idleName(n: number): string {
   return `idle-${n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : n}`;
