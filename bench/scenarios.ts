@@ -21,6 +21,8 @@ export interface Scenario {
   /** Open-loop run at half of this target's own median rate in the named scenario (measured earlier in the same
    *  run): the latency a proxy gives when it is not saturated. autocannon only. */
   halfOf?: string;
+  /** At most this many repetitions (scenarios whose figure is not a side-by-side rate keep the default set short). */
+  reps?: number;
   /** Also driven by wrk when it is installed (by default only the request-rate bound scenario, where autocannon may
    *  saturate first; `--driver both` uses wrk everywhere). */
   wrk?: boolean;
@@ -67,9 +69,9 @@ export function httpScenarios(idle = 10_000): Scenario[] {
     { name: 'upload-1m', description: '1 MiB POST upload, small reply', scheme: 'http', method: 'POST', path: '/upload',
       headers: { 'content-type': 'application/octet-stream' }, body: binaryBody(MiB) },
     { name: idleName(idle), description: `small GET with ${idle} idle keep-alive connections open`, scheme: 'http', method: 'GET',
-      path: '/hello', headers: {}, idleConnections: idle },
+      path: '/hello', headers: {}, idleConnections: idle, reps: 1 },
     { name: 'half-load', description: "small GET at half of each target's own small-get rate (read p99)", scheme: 'http', method: 'GET',
-      path: '/hello', headers: {}, halfOf: 'small-get' },
+      path: '/hello', headers: {}, halfOf: 'small-get', reps: 1 },
   ];
 }
 

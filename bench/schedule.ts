@@ -16,7 +16,7 @@ export function schedule(scenarios: Scenario[], targets: { name: string; schemes
   const steps: Step[] = [];
   for (const scenario of scenarios) {
     const ts = targets.filter((t) => t.schemes.includes(scenario.scheme));
-    for (let rep = 1; rep <= reps; rep++) {
+    for (let rep = 1; rep <= Math.min(reps, scenario.reps ?? reps); rep++) {
       for (const t of ts) steps.push({ scenario, target: t.name, rep, drivers: driversFor(scenario) });
     }
   }
