@@ -103,6 +103,49 @@ test('a crashed worker is replaced and the listener keeps serving', async () => 
   }
 });
 
+/** node processes whose parent is `pid` and that run the socket broker */
+function brokersOf(pid: number): number {
+  let n = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('socket-broker-child')) n++;
+    } catch { /* gone */ }
+  }
+  return n;
+}
+
+test('the socket broker exits when idle; a crashed worker, a removed and a re-added listener still work after that', async () => {
+  const second = await freePort();
+  const d = tempConfig({
+    'gateway.yaml': yamlDocs(gatewayClass(), gateway('gw', [{ name: 'http', port }, { name: 'b', port: second }])),
+    'services.yaml': yamlDocs(...service('app', 80, [backend.port]), ...service('slow', 80, [slow.port])),
+    'routes.yaml': routes('v1'),
+  });
+  const engine = await startEngine(['--config', d], { env: { PORTCULLIS_TEST_HOOKS: '1' } });
+  try {
+    await waitFor(() => brokersOf(engine.proc.pid!) === 0, 5000);
+    assert.equal((await request(second, { path: '/x' })).status, 200);
+    // a replaced worker gets its socket from a new broker that adopts the supervisor's copy
+    engine.proc.kill('SIGUSR2');
+    await waitFor(async () => /portcullis_worker_restarts_total 1/.test((await request(engine.adminPort, { path: '/metrics' })).body), 5000);
+    await waitFor(async () => (await request(engine.adminPort, { path: '/readyz' })).status === 200, 5000);
+    for (let i = 0; i < 10; i++) assert.equal((await request(second, { path: '/x' })).status, 200);
+    // removing the second listener closes its port for good
+    fs.writeFileSync(path.join(d, 'gateway.yaml'), yamlDocs(gatewayClass(), gateway('gw', [{ name: 'http', port }])));
+    await waitFor(async () => (await request(second, { path: '/x', timeoutMs: 1000 }).then(() => false, (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED')), 5000);
+    assert.equal((await request(port, { path: '/x' })).status, 200);
+    // and adding it back binds it again
+    fs.writeFileSync(path.join(d, 'gateway.yaml'), yamlDocs(gatewayClass(), gateway('gw', [{ name: 'http', port }, { name: 'b', port: second }])));
+    await waitFor(async () => (await request(second, { path: '/x', timeoutMs: 1000 }).then((r) => r.status === 200, () => false)), 5000);
+    await waitFor(() => brokersOf(engine.proc.pid!) === 0, 5000);
+  } finally {
+    await engine.stop();
+  }
+});
+
 test('SIGTERM drains in-flight requests, then exits 0; readiness turns false while draining', async () => {
   const engine = await startEngine(['--config', dir]);
   const inflight = request(port, { path: '/slow' });
