@@ -13,6 +13,7 @@ import { ORIGIN_READY } from './origin';
 import { TreeMeter } from './procstat';
 import { formatHeader, formatTable, fmt, summarize, type Meta, type Sample } from './report';
 import { median } from './stats';
+import { describeWafRate, measureWafRate } from './waf-rate';
 import { allScenarios, type Scenario } from './scenarios';
 import { estimateSeconds, schedule, warmupFor, wrkSeconds } from './schedule';
 import { direct } from './targets/direct';
@@ -219,6 +220,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     const descriptions = Object.fromEntries(scenarios.map((s) => [s.name, s.description]));
     process.stdout.write(`\n${formatHeader(meta)}\n${formatTable(rows, descriptions)}`);
+    // the automaton's own rate, measured here once every target has stopped serving load
+    if (!aborted) process.stdout.write(`${describeWafRate(measureWafRate())}\n`);
     const total = (Date.now() - started) / 1000;
     process.stdout.write(`total time ${clock(total)}${aborted ? ' (interrupted: partial results)' : ''}\n`);
 

@@ -3,7 +3,7 @@
 import { createInspector } from '../waf/inspect';
 import { defaultSecurityPlan } from '../waf/policy';
 import type { InspectRequest } from '../waf/types';
-import { loadBenign, toRequest } from '../test/corpus/corpus';
+import { describeWafRate, measureWafRate } from './waf-rate';
 
 const n = Number(process.argv[2] ?? 20000);
 const ins = createInspector(defaultSecurityPlan());
@@ -29,16 +29,4 @@ const dt = Number(process.hrtime.bigint() - t0);
 const h1 = process.memoryUsage().heapUsed;
 console.log(`${n} benign requests: ${(dt / n).toFixed(0)} ns/request, ~${Math.max(0, (h1 - h0) / n).toFixed(0)} heap bytes/request (run with --expose-gc for a cleaner number)`);
 
-// The automaton's own rate on a benign mix: every benign corpus entry inspected at Standard, repeatedly;
-// values/s counts the strings the inspector scanned (path, segments, parameter names and values, headers, JSON).
-{
-  const reqs = loadBenign().map(toRequest);
-  const values = reqs.reduce((n: number, r: InspectRequest) => n + 1 + r.path.split('/').length + r.query.split('&').length * 2 + r.headers.length * 2
-    + (r.body ? Math.max(1, Math.round(r.body.length / 24)) : 0), 0);
-  for (const r of reqs) ins.inspect(r, ctx);
-  const rounds = 20;
-  const s0 = process.hrtime.bigint();
-  for (let k = 0; k < rounds; k++) for (const r of reqs) ins.inspect(r, ctx);
-  const s = Number(process.hrtime.bigint() - s0) / 1e9;
-  console.log(`benign corpus mix: ${reqs.length} requests, ~${values} values per round; ${Math.round((reqs.length * rounds) / s)} requests/s, ~${Math.round((values * rounds) / s)} values/s on one core`);
-}
+console.log(describeWafRate(measureWafRate()));

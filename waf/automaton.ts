@@ -56,8 +56,11 @@ export interface CompiledSet {
 }
 
 /** values up to this length are remembered as quiet; at most QUIET_CACHE_SIZE of them per set */
-const QUIET_CACHE_LEN = 64;
+const QUIET_CACHE_LEN = 256;
 const QUIET_CACHE_SIZE = 4096;
+
+/** The value caches are on by default; the automaton's own rate (bench/waf-rate.ts) is measured without them. */
+export const valueCaches = { enabled: true };
 
 const literalCache = new Map<number, string[] | undefined>();
 
@@ -189,7 +192,7 @@ export function scan(cs: CompiledSet, normalized: string): number[] {
  * Normalizing and scanning such a value reports nothing, so the caller may skip both. False: take the slow path.
  */
 export function quietRaw(cs: CompiledSet, s: string, from: number, to: number, plusAsSpace: boolean): boolean {
-  if (to - from <= QUIET_CACHE_LEN) {
+  if (valueCaches.enabled && to - from <= QUIET_CACHE_LEN) {
     const v = from === 0 && to === s.length ? s : s.slice(from, to);
     const cache = cs.rawQuiet[plusAsSpace ? 1 : 0];
     if (cache.has(v)) return true;
@@ -231,7 +234,7 @@ export function scanBatch(cs: CompiledSet, values: readonly string[]): number[][
   const cache = cs.quietCache;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const short = v.length <= QUIET_CACHE_LEN;
+    const short = valueCaches.enabled && v.length <= QUIET_CACHE_LEN;
     if (short && cache.has(v)) continue;
     const ids = scan(cs, v);
     if (ids.length > 0) {

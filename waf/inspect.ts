@@ -1,6 +1,6 @@
 // The request inspector: limits, body parsing, normalization, built-in deny rules (RE2.Set automaton),
 // structural rules (ENCODING evidence, HPP, SANITY), exceptions, custom rules. Built once per worker.
-import { compileSet, plainAutomaton, quietRaw, scanBatch, type CompiledSet } from './automaton';
+import { compileSet, plainAutomaton, quietRaw, scanBatch, valueCaches, type CompiledSet } from './automaton';
 import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult, type ParserKind } from './body';
 import type { ConditionInput } from './conditions';
 import { checkHpp, type ParamRec } from './hpp';
@@ -125,7 +125,7 @@ export function createInspector(policy: SecurityPlan, opts: { fastPath?: boolean
 }
 
 /** raw values up to this length that were scanned clean are remembered per set (CompiledSet.cleanRaw) */
-const CLEAN_RAW_LEN = 64;
+const CLEAN_RAW_LEN = 256;
 
 function rememberClean(set: CompiledSet, key: string): void {
   if (set.cleanRaw.size >= 4096) set.cleanRaw.clear();
@@ -249,7 +249,7 @@ class Run {
   scanOne(part: Part, set: CompiledSet, raw: string, opts: { plusAsSpace?: boolean; urlEncoded?: boolean }, kind: 'name' | 'value', info: () => ItemInfo): void {
     // a short raw value already seen clean in this set with these options (no evidence, no hit): nothing to do
     let cleanKey: string | null = null;
-    if (this.fast && this.items === null && raw.length <= CLEAN_RAW_LEN) {
+    if (this.fast && this.items === null && raw.length <= CLEAN_RAW_LEN && valueCaches.enabled) {
       cleanKey = `${(opts.plusAsSpace ? 1 : 0) + (opts.urlEncoded ? 2 : 0)}${raw}`;
       if (set.cleanRaw.has(cleanKey)) return;
     }
