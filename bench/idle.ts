@@ -1,11 +1,13 @@
 // Idle keep-alive connections: each one sends a single request, reads the answer, then stays open and silent
 // while the measured load runs beside it. The harness reports how many were still open afterwards.
+// They are held by a child process (`holdIdle`), not by the harness itself: 10 000 sockets in the process that
+// also runs autocannon would slow the load generator and blur the figure.
 import * as net from 'node:net';
 
 export interface IdlePool {
   opened: number;
   /** Connections that the target has not closed (yet). */
-  stillOpen(): number;
+  stillOpen(): number | Promise<number>;
   close(): void;
 }
 
@@ -43,4 +45,35 @@ export async function openIdle(host: string, port: number, count: number, path =
     stillOpen: () => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length,
     close: () => { for (const s of sockets) s.destroy(); },
   };
+}
+
+/** The same pool, held by a child process running this file. */
+export function holdIdle(host: string, port: number, count: number, path = '/hello'): Promise<IdlePool> {
+  const { fork } = require('node:child_process') as typeof import('node:child_process');
+  const child = fork(__filename, ['--hold', host, String(port), String(count), path], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const asked: ((n: number) => void)[] = [];
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`idle holder exited (${code})`)));
+    child.on('message', (m: { opened?: number; open?: number }) => {
+      if (m.opened !== undefined) {
+        child.removeAllListeners('exit');
+        child.on('exit', () => { for (const a of asked.splice(0)) a(0); });
+        resolve({
+          opened: m.opened,
+          stillOpen: () => new Promise<number>((r) => { asked.push(r); child.send('count'); }),
+          close: () => { child.kill(); },
+        });
+      } else if (m.open !== undefined) asked.shift()?.(m.open);
+    });
+  });
+}
+
+if (require.main === module && process.argv[2] === '--hold') {
+  const [host, port, count, path] = process.argv.slice(3);
+  openIdle(host, Number(port), Number(count), path).then((pool) => {
+    process.send!({ opened: pool.opened });
+    process.on('message', () => process.send!({ open: pool.stillOpen() }));
+    process.on('disconnect', () => process.exit(0));
+  });
 }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runHandshakes } from './handshake';
 import { issue } from '../tls/certs';
-import { openIdle, type IdlePool } from './idle';
+import { holdIdle, type IdlePool } from './idle';
 import { findExecutable, runAutocannon, runWrk, stopRunning, type Driver, type LoadResult } from './load';
 import { DEFAULT_TARGETS, parseOptions, USAGE, type Options } from './options';
 import { ORIGIN_READY } from './origin';
@@ -182,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const base = sc.scheme === 'https' ? t.httpsUrl! : t.baseUrl;
         const u = new URL(base);
-        if (sc.idleConnections) idle = await openIdle(u.hostname, Number(u.port), sc.idleConnections, sc.path);
+        if (sc.idleConnections) idle = await holdIdle(u.hostname, Number(u.port), sc.idleConnections, sc.path);
         const spec = { baseUrl: base, scenario: sc, connections: o.connections, wrkThreads: o.wrkThreads, tmpDir, rate: halfRate(samples, sc, t.name) };
         const load = sc.newConnection ? runHandshakes : runAutocannon;
         const warm = warmupFor(st, o.warmupS);
@@ -196,10 +196,10 @@ export async function main(argv: string[]): Promise<number> {
           const r = d === 'wrk' ? await runWrk(wrk!, { ...spec, durationS: wrkSeconds(o.durationS) }) : await load({ ...spec, durationS: o.durationS });
           const m = meter.stop();
           samples.push({ ...r, scenario: sc.name, target: t.name, rep: st.rep, ...m,
-            ...(idle ? { idle: { opened: idle.opened, after: idle.stillOpen() } } : {}) });
+            ...(idle ? { idle: { opened: idle.opened, after: await idle.stillOpen() } } : {}) });
           parts.push(describeResult(r));
         }
-        if (idle) parts.push(`idle still open ${idle.stillOpen()}`);
+        if (idle) parts.push(`idle still open ${await idle.stillOpen()}`);
         progress(`${parts.join(' | ')}\n`);
       } catch (e) {
         keepScratch = true;
