@@ -1,8 +1,8 @@
 // Aho-Corasick over the required literals of a compiled set: one pass over a value, in JavaScript (no native
 // call), tells which rule groups can possibly match it. Benign values cost this single linear pass; only the
-// groups whose literals occur are handed to RE2. Full transition table for ASCII; non-ASCII characters follow
-// goto/fail links. Matching is on UTF-16 code units, which for substring presence is the same as RE2's
-// literal alternation on UTF-8 bytes.
+// groups whose literals occur are handed to RE2. Full transition table for ASCII (one column per character that
+// occurs in a literal, one shared by all the others); non-ASCII characters follow goto/fail links. Matching is
+// on UTF-16 code units, which for substring presence is the same as RE2's literal alternation on UTF-8 bytes.
 
 const ASCII = 128;
 
@@ -27,18 +27,24 @@ export function isPlain(s: string, from: number, to: number): boolean {
 
 /**
  * What an in-place scanner needs to run the automaton itself (the JSON parser does, inside its string scan):
- * next state = `table[state * 128 + STEP[c]]` from state 0, and reaching a state `>= hitFrom` recognises some
- * group (groupsIn would report a non-zero mask); states are numbered so that exactly those come last. Shared
- * with the matcher, never copied: read only.
+ * next state = `table[state * stride + cls[STEP[c]]]` from state 0, and reaching a state `>= hitFrom` recognises
+ * some group (groupsIn would report a non-zero mask); states are numbered so that exactly those come last.
+ * Shared with the matcher, never copied: read only.
  */
 export interface PlainAutomaton {
   readonly table: Uint16Array | Int32Array;
+  /** ASCII character → column: characters that occur in no literal share column 0 (always back to the root) */
+  readonly cls: Uint8Array;
+  /** columns per state */
+  readonly stride: number;
   readonly hitFrom: number;
 }
 
 export class LiteralMatcher implements PlainAutomaton {
-  /** full ASCII transition table, `states * 128` entries (read only: see PlainAutomaton) */
+  /** ASCII transition table, `states * stride` entries, one column per character class (read only) */
   readonly table: Uint16Array | Int32Array;
+  readonly cls: Uint8Array;
+  readonly stride: number;
   /** the states from this one on, and only they, recognise some group (outLo | outHi non-zero) */
   readonly hitFrom: number;
   private readonly other: (Map<number, number> | null)[];
@@ -112,14 +118,23 @@ export class LiteralMatcher implements PlainAutomaton {
     for (let s = 0; s < states; s++) if (lo[s] !== 0 || hi[s] !== 0) order.push(s);
     const num = new Int32Array(states);
     for (let k = 0; k < states; k++) num[order[k]] = k;
-    const renTable = new Int32Array(states * ASCII);
+    // character classes: every ASCII character that occurs in a literal has its own column; all the others go
+    // back to the root from every state (no goto on them anywhere) and share column 0. The table shrinks from 128
+    // columns to a few dozen, which keeps the rows a scan walks through in the CPU cache.
+    const cls = new Uint8Array(ASCII);
+    let stride = 1;
+    for (const lits of literals) for (const lit of lits) for (let i = 0; i < lit.length; i++) {
+      const c = lit.charCodeAt(i);
+      if (c < ASCII && cls[c] === 0) cls[c] = stride++;
+    }
+    const renTable = new Int32Array(states * stride);
     const renFail = new Int32Array(states);
     const renOther: (Map<number, number> | null)[] = new Array(states);
     const renLo = new Int32Array(states);
     const renHi = new Int32Array(states);
     for (let k = 0; k < states; k++) {
       const s = order[k];
-      for (let c = 0; c < ASCII; c++) renTable[k * ASCII + c] = num[table[s * ASCII + c]];
+      for (let c = 0; c < ASCII; c++) if (cls[c] !== 0) renTable[k * stride + cls[c]] = num[table[s * ASCII + c]];
       renFail[k] = num[fail[s]];
       const o = gotoOther[s];
       renOther[k] = o ? new Map([...o].map(([c, n]) => [c, num[n]])) : null;
@@ -128,6 +143,8 @@ export class LiteralMatcher implements PlainAutomaton {
     }
     // states fit in 16 bits for our rule sets: halve the table
     this.table = states < 65536 ? Uint16Array.from(renTable) : renTable;
+    this.cls = cls;
+    this.stride = stride;
     this.other = renOther;
     this.fail = renFail;
     this.outLo = renLo;
@@ -138,6 +155,8 @@ export class LiteralMatcher implements PlainAutomaton {
   /** Groups whose literals occur in `s`, as [low bits, high bits]; [0, 0] when none. */
   groupsIn(s: string, out: Int32Array): void {
     const table = this.table;
+    const cls = this.cls;
+    const stride = this.stride;
     const oLo = this.outLo;
     const oHi = this.outHi;
     let st = 0;
@@ -145,7 +164,7 @@ export class LiteralMatcher implements PlainAutomaton {
     let hi = 0;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c < ASCII) st = table[st * ASCII + c];
+      if (c < ASCII) st = table[st * stride + cls[c]];
       else st = this.stepOther(st, c);
       lo |= oLo[st];
       hi |= oHi[st];
@@ -161,6 +180,8 @@ export class LiteralMatcher implements PlainAutomaton {
    */
   groupsInPlain(s: string, from: number, to: number, plusAsSpace: boolean, out: Int32Array): boolean {
     const table = this.table;
+    const cls = this.cls;
+    const stride = this.stride;
     const oLo = this.outLo;
     const oHi = this.outHi;
     const step = plusAsSpace ? STEP_PLUS : STEP;
@@ -172,7 +193,7 @@ export class LiteralMatcher implements PlainAutomaton {
       if (c >= ASCII) return false;
       const m = step[c];
       if (m === 0) return false;
-      st = table[st * ASCII + m];
+      st = table[st * stride + cls[m]];
       lo |= oLo[st];
       hi |= oHi[st];
     }

@@ -105,12 +105,14 @@ function stringEnd(b: Uint8Array, i: number, n: number, a: PlainAutomaton | null
   let j = i + 1;
   if (a !== null) {
     const table = a.table;
+    const cls = a.cls;
+    const stride = a.stride;
     const hitFrom = a.hitFrom;
     let st = 0;
     while (j < n) {
       const m = JSTEP[b[j]];
       if (m === 0) break;
-      st = table[(st << 7) + m];
+      st = table[st * stride + cls[m]];
       j++;
       if (st >= hitFrom) break;
     }
