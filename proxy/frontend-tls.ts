@@ -6,7 +6,7 @@
 import * as tls from 'node:tls';
 import type { ServerTlsOptions } from '../tls/server-context';
 import type { ExchangeHandler } from './exchange';
-import { h1Acceptor, type H1Options } from './frontend-h1/server';
+import { h1Acceptor, listenOnFd, type H1Options } from './frontend-h1/server';
 import { h2SessionServer } from './frontend-node';
 
 export interface TlsListener {
@@ -16,7 +16,7 @@ export interface TlsListener {
   closeAll(): void;
 }
 
-export function listenHttps(fd: number, port: number, tlsOptions: ServerTlsOptions, handler: ExchangeHandler, opts: H1Options): Promise<TlsListener> {
+export async function listenHttps(fd: number, port: number, tlsOptions: ServerTlsOptions, handler: ExchangeHandler, opts: H1Options): Promise<TlsListener> {
   const h1 = h1Acceptor(port, 'https', handler, opts);
   const h2 = h2SessionServer(port, handler, opts.limits);
   const sockets = new Set<tls.TLSSocket>();
@@ -31,22 +31,9 @@ export function listenHttps(fd: number, port: number, tlsOptions: ServerTlsOptio
   });
   server.maxConnections = opts.limits.maxConnections;
   server.on('tlsClientError', () => { /* failed handshakes: the socket is destroyed by node */ });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ fd }, () => {
-      server.off('error', reject);
-      server.on('error', () => { /* accept errors are transient */ });
-      let listening = true;
-      const stopListening = () => {
-        if (!listening) return;
-        listening = false;
-        h1.drain();
-        server.close();
-      };
-      resolve({
-        port, server, stopListening,
-        closeAll: () => { stopListening(); h1.closeAll(); for (const s of sockets) s.destroy(); },
-      });
-    });
-  });
+  const stopListening = await listenOnFd(server, fd, () => h1.drain());
+  return {
+    port, server, stopListening,
+    closeAll: () => { stopListening(); h1.closeAll(); for (const s of sockets) s.destroy(); },
+  };
 }

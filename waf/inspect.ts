@@ -1,6 +1,7 @@
 // The request inspector: limits, body parsing, normalization, built-in deny rules (RE2.Set automaton),
 // structural rules (ENCODING evidence, HPP, SANITY), exceptions, custom rules. Built once per worker.
-import { compileSet, plainAutomaton, quietRaw, scanBatch, valueCaches, type CompiledSet } from './automaton';
+import { plainAutomaton, quietRaw, scanBatch, valueCaches, type CompiledSet } from './automaton';
+import { buildPart, type PartRules } from './part-rules';
 import { compileLimitExceptions, compileParserPlan, parseBody, type BodyParam, type BodyResult, type ParserKind } from './body';
 import type { ConditionInput } from './conditions';
 import { checkHpp, type ParamRec } from './hpp';
@@ -8,27 +9,15 @@ import { isWellFormedStructuredHeader } from './header-grammar';
 import { formatJsonPath } from './jsonpath';
 import type { JsonItem, JsonQuiet } from './parsers/json';
 import { decodeComponent, excerpt, MAX_INSPECT, normalize } from './normalize';
-import { effectiveSetting, type SecurityPlan } from './policy';
+import type { SecurityPlan } from './policy';
 import { decodedPath, headerValue, mediaTypeOf, parseCookies } from './request';
-import { BUILTIN_RULES, ruleById } from './rules/index';
+import { ruleById } from './rules/index';
 import { compileExceptions, compileCustomRules, type CompiledCustom, type CompiledException, type ItemInfo } from './exceptions';
 import { countUrlEncoded, splitUrlEncoded } from './parsers/urlencoded';
 import {
-  EV, PARTS, levelRank, type Hit, type InspectContext, type InspectRequest, type LimitViolation,
-  type Mode, type Part, type Rule, type Verdict,
+  EV, PARTS, type Hit, type InspectContext, type InspectRequest, type LimitViolation,
+  type Part, type Rule, type Verdict,
 } from './types';
-
-interface SetGroup {
-  generic: CompiledSet;
-  byHeader: Map<string, CompiledSet>;
-}
-interface PartRules {
-  value: SetGroup;
-  name: SetGroup;
-  evidence: Rule[];
-  checks: Rule[];
-  modes: Map<string, Mode>;
-}
 
 export interface BodyPlan {
   /** the parser the body will get ('none': not inspected, only counted against general.bodySize) */
@@ -48,35 +37,6 @@ export interface Inspector {
 
 const MAX_HITS = 32;
 const SCAN_ORDER: readonly Part[] = ['Path', 'PathSegment', 'Parameter', 'Header', 'JSON'];
-
-function buildGroup(rules: Rule[]): SetGroup {
-  const generic = rules.filter((r) => !r.headers);
-  const byHeader = new Map<string, CompiledSet>();
-  const names = new Set<string>();
-  for (const r of rules) for (const h of r.headers ?? []) names.add(h);
-  for (const h of names) byHeader.set(h, compileSet([...generic, ...rules.filter((r) => r.headers?.includes(h))]));
-  return { generic: compileSet(generic), byHeader };
-}
-
-function buildPart(policy: SecurityPlan, part: Part): PartRules {
-  const modes = new Map<string, Mode>();
-  const active = BUILTIN_RULES.filter((r) => {
-    if (!r.parts.includes(part)) return false;
-    const eff = effectiveSetting(policy.denyRules, r.key, part);
-    modes.set(r.key, eff.mode);
-    return levelRank(r.level) <= levelRank(eff.level);
-  });
-  const pat = active.filter((r) => r.pattern !== '' && !r.evidence && !r.check);
-  const valueRules = pat.filter((r) => r.target !== 'name');
-  const nameRules = pat.filter((r) => (part === 'Header' ? r.target === 'name' || r.target === 'both' : r.target !== 'value'));
-  return {
-    value: buildGroup(valueRules),
-    name: buildGroup(nameRules),
-    evidence: active.filter((r) => r.evidence !== undefined),
-    checks: active.filter((r) => r.check !== undefined),
-    modes,
-  };
-}
 
 const PLACEHOLDER_AGENTS = new Set(['-', 'mozilla', 'mozilla/4.0', 'mozilla/5.0', '()', '(compatible;)', '(compatible; )']);
 

@@ -45,23 +45,31 @@ export function h1Acceptor(port: number, scheme: 'http' | 'https', handler: Exch
   };
 }
 
-export function listenH1(fd: number, port: number, handler: ExchangeHandler, opts: H1Options): Promise<H1Listener> {
-  const h1 = h1Acceptor(port, 'http', handler, opts);
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => h1.accept(socket));
-  server.maxConnections = opts.limits.maxConnections;
+/**
+ * Listen on `fd` (a per-worker duplicate from the socket broker). Resolves with a stop function that stops
+ * accepting once (after `onStop`, which lets the connections already open finish); accept errors are transient.
+ */
+export function listenOnFd(server: net.Server, fd: number, onStop: () => void): Promise<() => void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ fd }, () => {
       server.off('error', reject);
       server.on('error', () => { /* accept errors are transient */ });
       let listening = true;
-      const stopListening = () => {
+      resolve(() => {
         if (!listening) return;
         listening = false;
-        h1.drain();
+        onStop();
         server.close();
-      };
-      resolve({ port, stopListening, closeAll: () => { stopListening(); h1.closeAll(); } });
+      });
     });
   });
+}
+
+export async function listenH1(fd: number, port: number, handler: ExchangeHandler, opts: H1Options): Promise<H1Listener> {
+  const h1 = h1Acceptor(port, 'http', handler, opts);
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => h1.accept(socket));
+  server.maxConnections = opts.limits.maxConnections;
+  const stopListening = await listenOnFd(server, fd, () => h1.drain());
+  return { port, stopListening, closeAll: () => { stopListening(); h1.closeAll(); } };
 }
