@@ -1,17 +1,12 @@
-// The access-log line of a finished request (ECS 8.x field names, one JSON object per line), serialized by hand:
-// the schema is fixed, so the line is built with template strings and only values that may need escaping go
-// through a JSON string check. Same fields and order as the pino entries of the security log.
+// The access-log line of a finished request (ECS 8.x field names, one JSON object per line), serialized by hand
+// straight into the log writer's buffer: the schema is fixed, so constants are pre-encoded bytes and values are
+// escaped as they are copied (log-bytes.ts). No string is built per request. Same field names as the pino entries
+// of the security log.
 import type { RequestCtx } from './context';
 import { rateLimitNote } from './ratelimit/note';
-
-/** A JSON string literal; plain printable ASCII without quotes or backslashes is used as is. */
-export function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return JSON.stringify(s);
-  }
-  return `"${s}"`;
-}
+import { ascii, jsonMax, putAsciiText, putBytes, putJsonString, putJsonText, putUint, type ByteLine } from './log-bytes';
+/** called with .call: a string method load on strings of many representations goes megamorphic */
+const charCodeAt = String.prototype.charCodeAt;
 
 let tsMs = 0;
 let tsText = '';
@@ -23,36 +18,133 @@ export function isoNow(): string {
   return tsText;
 }
 
-/** One access-log line (with the trailing newline) for a finished request. */
-export function accessLine(ctx: RequestCtx, seconds: number, workerId: number): string {
+const K = {
+  head: ascii('{"log.level":"info","@timestamp":"'),
+  event: ascii('","ecs.version":"8.11.0","log.logger":"access","event":{"kind":"event","category":["web"],"type":["access"],"module":"portcullis","dataset":"portcullis.access","outcome":"'),
+  success: ascii('success'),
+  failure: ascii('failure'),
+  duration: ascii('","duration":'),
+  requestId: ascii('},"http":{"request":{"id":'),
+  method: ascii(',"method":'),
+  bodyBytes: ascii(',"body":{"bytes":'),
+  status: ascii('}},"response":{"status_code":'),
+  resBytes: ascii(',"body":{"bytes":'),
+  path: ascii('}}},"url":{"path":'),
+  domain: ascii(',"domain":'),
+  sourceIp: ascii('},"source":{"ip":'),
+  forwarded: ascii('},"network":{"forwarded_ip":'),
+  port: ascii('},"destination":{"port":'),
+  ua: ascii('},"user_agent":{'),
+  original: ascii('"original":'),
+  portcullis: ascii('},"portcullis":{'),
+  listener: ascii('"listener":'),
+  route: ascii('"route":'),
+  worker: ascii('"worker":'),
+  upstream: ascii(',"upstream":{"address":"'),
+  backend: ascii('","backend":'),
+  attempts: ascii(',"attempts":'),
+  attemptsNoBackend: ascii('","attempts":'),
+  detail: ascii(',"detail":'),
+  policy: ascii(',"policy":'),
+  rateLimit: ascii(',"rate_limit":'),
+  airlock: ascii(',"airlock":'),
+  end: ascii('}}\n'),
+};
+
+/** Where an access line is written: a line of at most `max` bytes is opened, filled in place and closed. */
+export interface LineSink {
+  begin(max: number): ByteLine;
+  end(): void;
+}
+
+/**
+ * Write the access-log line of a finished request (with its newline). Values are JSON-escaped to ASCII; the
+ * line's size is bounded up front from the lengths of the values, so nothing is written past its end.
+ */
+export function writeAccessLine(out: LineSink, ctx: RequestCtx, seconds: number, workerId: number): void {
   const ex = ctx.ex;
   const status = ctx.status;
   const ua = ctx.header('user-agent');
   const listener = ctx.listener?.id;
   const route = ctx.rule?.id;
-  let p = `"portcullis":{${listener !== undefined ? `"listener":${jsonString(listener)},` : ''}${route !== undefined ? `"route":${jsonString(route)},` : ''}"worker":${workerId}`;
-  if (ctx.endpoint) {
-    const backend = ctx.backend?.name;
-    p += `,"upstream":{"address":${jsonString(`${ctx.endpoint.host}:${ctx.endpoint.port}`)}${backend !== undefined ? `,"backend":${jsonString(backend)}` : ''},"attempts":${ctx.attempts}}`;
-  }
-  if (ctx.detail) p += `,"detail":${jsonString(ctx.detail)}`;
-  if (ctx.sec) p += `,"policy":${jsonString(ctx.sec.key)}`;
+  const path = ctx.path || ex.rawPath;
+  const ep = ctx.endpoint;
+  const backend = ep ? ctx.backend?.name : undefined;
   const rl = rateLimitNote(ctx);
-  if (rl) p += `,"rate_limit":${JSON.stringify(rl)}`;
-  p += '}';
-  let airlock = '';
+  const rlText = rl ? JSON.stringify(rl) : undefined;
+  let airlock: string | undefined;
   if (ctx.blocked || ctx.rewrites) {
-    airlock = `,"airlock":${JSON.stringify({
+    airlock = JSON.stringify({
       summary: { action: ctx.blocked ? 'blocked' : 'allowed' },
       actions: { ...(ctx.blocked ? { block: { block_type: ctx.blocked } } : {}), ...(ctx.rewrites ? { header_rewrites: ctx.rewrites } : {}) },
-    })}`;
+    });
   }
-  return `{"log.level":"info","@timestamp":"${isoNow()}","ecs.version":"8.11.0","log.logger":"access",`
-    + `"event":{"kind":"event","category":["web"],"type":["access"],"module":"portcullis","dataset":"portcullis.access",`
-    + `"outcome":"${status >= 400 || status === 0 ? 'failure' : 'success'}","duration":${Math.round(seconds * 1e9)}},`
-    + `"http":{"request":{"id":${jsonString(ctx.id)},"method":${jsonString(ctx.method)},"body":{"bytes":${ctx.bytesIn}}},`
-    + `"response":{"status_code":${status},"body":{"bytes":${ctx.bytesOut}}}},`
-    + `"url":{"path":${jsonString(ctx.path || ex.rawPath)},"domain":${jsonString(ctx.host)}},`
-    + `"source":{"ip":${jsonString(ex.remoteAddress)}},"network":{"forwarded_ip":${jsonString(ctx.clientIP)}},`
-    + `"destination":{"port":${ex.localPort}},"user_agent":{${ua !== undefined ? `"original":${jsonString(ua)}` : ''}},${p}${airlock}}\n`;
+  // fixed text (< 900 bytes) + numbers + the escaped values
+  let max = 1100 + jsonMax(ctx.id) + jsonMax(ctx.method) + jsonMax(path) + jsonMax(ctx.host) + jsonMax(ex.remoteAddress)
+    + jsonMax(ctx.clientIP);
+  if (ua !== undefined) max += jsonMax(ua);
+  if (listener !== undefined) max += jsonMax(listener);
+  if (route !== undefined) max += jsonMax(route);
+  if (ep) max += jsonMax(ep.host) + (backend !== undefined ? jsonMax(backend) : 0);
+  if (ctx.detail) max += jsonMax(ctx.detail);
+  if (ctx.sec) max += jsonMax(ctx.sec.key);
+  if (rlText) max += 6 * rlText.length;
+  if (airlock) max += 6 * airlock.length;
+
+  const l = out.begin(max);
+  putBytes(l, K.head);
+  putAsciiText(l, isoNow());
+  putBytes(l, K.event);
+  putBytes(l, status >= 400 || status === 0 ? K.failure : K.success);
+  putBytes(l, K.duration);
+  putUint(l, Math.round(seconds * 1e9));
+  putBytes(l, K.requestId);
+  putJsonString(l, ctx.id);
+  putBytes(l, K.method);
+  putJsonString(l, ctx.method);
+  putBytes(l, K.bodyBytes);
+  putUint(l, ctx.bytesIn);
+  putBytes(l, K.status);
+  putUint(l, status);
+  putBytes(l, K.resBytes);
+  putUint(l, ctx.bytesOut);
+  putBytes(l, K.path);
+  putJsonString(l, path);
+  putBytes(l, K.domain);
+  putJsonString(l, ctx.host);
+  putBytes(l, K.sourceIp);
+  putJsonString(l, ex.remoteAddress);
+  putBytes(l, K.forwarded);
+  putJsonString(l, ctx.clientIP);
+  putBytes(l, K.port);
+  putUint(l, ex.localPort);
+  putBytes(l, K.ua);
+  if (ua !== undefined) { putBytes(l, K.original); putJsonString(l, ua); }
+  putBytes(l, K.portcullis);
+  if (listener !== undefined) { putBytes(l, K.listener); putJsonString(l, listener); l.buf[l.pos++] = 44; }
+  if (route !== undefined) { putBytes(l, K.route); putJsonString(l, route); l.buf[l.pos++] = 44; }
+  putBytes(l, K.worker);
+  putUint(l, workerId);
+  if (ep) {
+    putBytes(l, K.upstream);
+    putJsonChars(l, ep.host);
+    l.buf[l.pos++] = 58;
+    putUint(l, ep.port);
+    if (backend !== undefined) { putBytes(l, K.backend); putJsonString(l, backend); putBytes(l, K.attempts); } else putBytes(l, K.attemptsNoBackend);
+    putUint(l, ctx.attempts);
+    l.buf[l.pos++] = 125;
+  }
+  if (ctx.detail) { putBytes(l, K.detail); putJsonString(l, ctx.detail); }
+  if (ctx.sec) { putBytes(l, K.policy); putJsonString(l, ctx.sec.key); }
+  if (rlText) { putBytes(l, K.rateLimit); putJsonText(l, rlText); }
+  if (airlock) { l.buf[l.pos++] = 125; putBytes(l, K.airlock); putJsonText(l, airlock); l.buf[l.pos++] = 125; l.buf[l.pos++] = 10; } else putBytes(l, K.end);
+  out.end();
+}
+
+/** The characters of a JSON string literal without its quotes (for values written inside a literal). */
+function putJsonChars(l: ByteLine, s: string): void {
+  const start = l.pos;
+  putJsonString(l, s);
+  l.buf.copyWithin(start, start + 1, l.pos - 1);
+  l.pos -= 2;
 }

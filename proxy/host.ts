@@ -9,6 +9,8 @@
 // - IPv6 literals: hex digits, `:` and `.` between brackets (no zone ids); returned with brackets.
 // - result is lower-cased; one trailing dot is removed (`example.com.` → `example.com`); a host
 //   that ends up empty → null.
+/** called with .call: a string method load on strings of many representations goes megamorphic */
+const charCodeAt = String.prototype.charCodeAt;
 
 const enum C {
   Dot = 46, Colon = 58, LBracket = 91, RBracket = 93, Zero = 48, Nine = 57,
@@ -18,7 +20,7 @@ const enum C {
 const REG_NAME = new Uint8Array(128);
 (() => {
   const ok = "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=";
-  for (let i = 0; i < ok.length; i++) REG_NAME[ok.charCodeAt(i)] = 1;
+  for (let i = 0; i < ok.length; i++) REG_NAME[charCodeAt.call(ok, i)] = 1;
   for (let c = 65; c <= 90; c++) REG_NAME[c] = 2;
 })();
 
@@ -26,11 +28,11 @@ const REG_NAME = new Uint8Array(128);
 export function hostOf(hostHeader: string): string | null {
   const n = hostHeader.length;
   if (n === 0) return null;
-  if (hostHeader.charCodeAt(0) === C.LBracket) return ipv6Host(hostHeader);
+  if (charCodeAt.call(hostHeader, 0) === C.LBracket) return ipv6Host(hostHeader);
   let upper = false;
   let end = n;
   for (let i = 0; i < n; i++) {
-    const c = hostHeader.charCodeAt(i);
+    const c = charCodeAt.call(hostHeader, i);
     if (c === C.Colon) {
       if (!validPort(hostHeader, i + 1)) return null;
       end = i;
@@ -40,7 +42,7 @@ export function hostOf(hostHeader: string): string | null {
     if (k === 0) return null;
     if (k === 2) upper = true;
   }
-  if (end > 0 && hostHeader.charCodeAt(end - 1) === C.Dot) end--;
+  if (end > 0 && charCodeAt.call(hostHeader, end - 1) === C.Dot) end--;
   if (end === 0) return null;
   const h = end === n ? hostHeader : hostHeader.slice(0, end);
   return upper ? h.toLowerCase() : h;
@@ -52,7 +54,7 @@ function ipv6Host(s: string): string | null {
   let colons = 0;
   let i = 1;
   for (; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c === C.RBracket) break;
     if (c === C.Colon) colons++;
     else if (c >= 65 && c <= 70) upper = true;
@@ -60,7 +62,7 @@ function ipv6Host(s: string): string | null {
   }
   // need the closing bracket, at least two colons, and something between the brackets
   if (i >= n || colons < 2) return null;
-  if (i + 1 < n && (s.charCodeAt(i + 1) !== C.Colon || !validPort(s, i + 2))) return null;
+  if (i + 1 < n && (charCodeAt.call(s, i + 1) !== C.Colon || !validPort(s, i + 2))) return null;
   const h = i + 1 === n ? s : s.slice(0, i + 1);
   return upper ? h.toLowerCase() : h;
 }
@@ -71,7 +73,7 @@ function validPort(s: string, start: number): boolean {
   if (n - start > 5) return false;
   let v = 0;
   for (let i = start; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c < C.Zero || c > C.Nine) return false;
     v = v * 10 + (c - C.Zero);
   }
@@ -80,7 +82,7 @@ function validPort(s: string, start: number): boolean {
 
 /** True when `pattern` (a lower-case hostname, optionally `*.suffix`) matches the lower-case `host`. */
 export function hostnameMatches(pattern: string, host: string): boolean {
-  if (pattern.charCodeAt(0) === 42 /* * */ && pattern.charCodeAt(1) === C.Dot) {
+  if (charCodeAt.call(pattern, 0) === 42 /* * */ && charCodeAt.call(pattern, 1) === C.Dot) {
     const sl = pattern.length - 1; // `.suffix`
     return host.length > sl && host.endsWith(pattern.slice(1));
   }
@@ -139,7 +141,7 @@ export class HostTable<T> {
   wildcardAt(host: string, slot: number): T | undefined {
     const len = this.wildLens[slot];
     const start = host.length - len;
-    if (start <= 0 || host.charCodeAt(start) !== C.Dot) return undefined;
+    if (start <= 0 || charCodeAt.call(host, start) !== C.Dot) return undefined;
     return this.wild.get(host.slice(start));
   }
 

@@ -3,14 +3,16 @@
 // that the supervisor aggregates across workers.
 // Never logged: query strings, cookies, authorization or any other header value.
 import pino from 'pino';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { RequestCtx } from './context';
 import type { Observer } from './runtime';
 import type { RefusalInfo } from './frontend-h1/connection';
 import type { Verdict } from '../waf/types';
 import type { Decision } from './ratelimit/limiter';
 import type { RateLimitOutcome } from './ratelimit/note';
-import { accessLine, isoNow } from './access-log';
+import { writeAccessLine, isoNow, type LineSink } from './access-log';
+import { LogWriter } from './log-writer';
+import { RequestMetrics } from './request-metrics';
 
 /** Names whose values are secrets: their excerpts are never logged. */
 const SECRET_NAME_PARTS = ['pass', 'secret', 'token', 'auth', 'session', 'key', 'credential', 'cookie:'];
@@ -22,48 +24,40 @@ function redact(name: string, excerpt: string): string {
 }
 
 /** The worker's log: pino for security entries, and the same buffered stdout stream for access lines. */
-export interface WorkerLog {
+export interface WorkerLog extends LineSink {
   pino: pino.Logger;
   write(line: string): void;
   flush(): void;
 }
 
-/**
- * Lines are buffered up to LOG_BATCH_BYTES and written in one syscall; a timer flushes whatever is buffered every
- * LOG_FLUSH_MS, so a line reaches stdout within that time even when traffic is low.
- */
-const LOG_BATCH_BYTES = 8 * 1024;
+/** A line reaches stdout within LOG_FLUSH_MS even when traffic is low (chunks of 4 KiB: log-writer.ts). */
 const LOG_FLUSH_MS = 100;
 
 export function createWorkerLog(): WorkerLog {
-  const dest = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES });
-  setInterval(() => { try { dest.flush(); } catch { /* a write is in progress: it takes the buffer along */ } }, LOG_FLUSH_MS).unref();
+  const out = new LogWriter(1);
+  setInterval(() => out.flush(), LOG_FLUSH_MS).unref();
   const logger = pino({
     base: null,
     messageKey: 'message',
     timestamp: () => `,"@timestamp":"${isoNow()}"`,
     formatters: { level: (label) => ({ 'log.level': label }) },
-  }, dest);
+  }, { write: (s: string) => out.write(s) });
   return {
     pino: logger,
-    write: (line) => { dest.write(line); },
-    flush: () => { try { dest.flushSync(); } catch { try { dest.flush(); } catch { /* best effort at exit */ } } },
+    write: (line) => out.write(line),
+    begin: (max) => out.begin(max),
+    end: () => out.end(),
+    flush: () => out.flushSync(),
   };
 }
 
 export class WorkerMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'portcullis_http_requests_total', help: 'Requests by listener, route and status class',
-    labelNames: ['listener', 'route', 'code_class'] as const, registers: [this.registry],
-  });
-  readonly duration = new Histogram({
-    name: 'portcullis_http_request_duration_seconds', help: 'Request duration until the response is complete',
-    labelNames: ['listener'] as const, registers: [this.registry],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  });
+  /** requests by listener, route and status class; durations by listener; requests in flight */
+  readonly requests = new RequestMetrics(this.registry, [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly active = new Gauge({
     name: 'portcullis_http_requests_active', help: 'Requests in flight', registers: [this.registry],
+    collect: () => { this.active.set(this.requests.active); },
   });
   readonly threatsBlocked = new Counter({
     name: 'microgateway_http_downstream_rq_threats_blocked_total', help: 'Requests blocked by deny rules, limits or parser errors',
@@ -87,50 +81,23 @@ export class WorkerMetrics {
   });
 }
 
-const CODE_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
-
-/** Labelled children of the per-request metrics for one (listener, route), resolved once. */
-interface Series {
-  byClass: ({ inc(): void } | undefined)[];
-  duration: { observe(v: number): void };
-}
-
 export class WorkerObserver implements Observer {
   private readonly log: pino.Logger;
-  private readonly series = new Map<string, Series>();
 
   constructor(private readonly out: WorkerLog, private readonly m: WorkerMetrics, private readonly workerId: number) {
     this.log = out.pino;
   }
 
-  private seriesOf(listener: string, route: string): Series {
-    const key = `${listener}\u0000${route}`;
-    let s = this.series.get(key);
-    if (!s) {
-      if (this.series.size > 10_000) this.series.clear(); // bounded across reloads with many routes
-      s = { byClass: [], duration: this.m.duration.labels({ listener }) };
-      this.series.set(key, s);
-    }
-    return s;
-  }
-
   requestStarted(): void {
-    this.m.active.inc();
+    this.m.requests.active++;
   }
 
   requestFinished(ctx: RequestCtx): void {
-    const m = this.m;
-    m.active.dec();
+    const r = this.m.requests;
+    r.active--;
     const seconds = (performance.now() - ctx.start) / 1000;
-    const listener = ctx.listener?.id ?? 'none';
-    const route = ctx.rule?.id ?? 'none';
-    const cls = Math.floor(ctx.status / 100);
-    const series = this.seriesOf(listener, route);
-    let c = series.byClass[cls];
-    if (!c) c = series.byClass[cls] = m.requests.labels({ listener, route, code_class: CODE_CLASS[cls] ?? 'other' });
-    c.inc();
-    series.duration.observe(seconds);
-    this.out.write(accessLine(ctx, seconds, this.workerId));
+    r.record(r.seriesOf(ctx.listener?.id ?? 'none', ctx.rule?.id ?? 'none'), ctx.status, seconds);
+    writeAccessLine(this.out, ctx, seconds, this.workerId);
   }
 
   /** One security entry per inspected request with findings; metrics per finding. */

@@ -3,6 +3,8 @@
 // groups whose literals occur are handed to RE2. Full transition table for ASCII (one column per character that
 // occurs in a literal, one shared by all the others); non-ASCII characters follow goto/fail links. Matching is
 // on UTF-16 code units, which for substring presence is the same as RE2's literal alternation on UTF-8 bytes.
+/** called with .call: a string method load on strings of many representations goes megamorphic */
+const charCodeAt = String.prototype.charCodeAt;
 
 const ASCII = 128;
 
@@ -19,7 +21,7 @@ STEP_PLUS[43] = 32;
 /** True when normalize() leaves s[from, to) unchanged up to the STEP mapping (no escapes, controls, non-ASCII). */
 export function isPlain(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c >= ASCII || STEP[c] === 0) return false;
   }
   return true;
@@ -69,7 +71,7 @@ export class LiteralMatcher implements PlainAutomaton {
         if (lit.length === 0) continue;
         let s = 0;
         for (let i = 0; i < lit.length; i++) {
-          const c = lit.charCodeAt(i);
+          const c = charCodeAt.call(lit, i);
           let n: number | undefined;
           if (c < ASCII) n = gotoAscii[s][c];
           else n = gotoOther[s]?.get(c);
@@ -124,7 +126,7 @@ export class LiteralMatcher implements PlainAutomaton {
     const cls = new Uint8Array(ASCII);
     let stride = 1;
     for (const lits of literals) for (const lit of lits) for (let i = 0; i < lit.length; i++) {
-      const c = lit.charCodeAt(i);
+      const c = charCodeAt.call(lit, i);
       if (c < ASCII && cls[c] === 0) cls[c] = stride++;
     }
     const renTable = new Int32Array(states * stride);
@@ -163,7 +165,7 @@ export class LiteralMatcher implements PlainAutomaton {
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+      const c = charCodeAt.call(s, i);
       if (c < ASCII) st = table[st * stride + cls[c]];
       else st = this.stepOther(st, c);
       lo |= oLo[st];
@@ -189,7 +191,7 @@ export class LiteralMatcher implements PlainAutomaton {
     let lo = 0;
     let hi = 0;
     for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i);
+      const c = charCodeAt.call(s, i);
       if (c >= ASCII) return false;
       const m = step[c];
       if (m === 0) return false;

@@ -17,8 +17,15 @@ export function dateHeader(): string {
   return dateLine;
 }
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+
+/** CR, LF or NUL anywhere (one pass) */
 function unsafe(v: string): boolean {
-  return v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\0') >= 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = charCodeAt.call(v, i);
+    if (c <= 13 && (c === 13 || c === 10 || c === 0)) return true;
+  }
+  return false;
 }
 
 /**

@@ -3,6 +3,8 @@
 // refused instead of being sent. Framing is always ours: content-length for Buffer bodies and streams of known
 // length, chunked for streams without one, and `connection: keep-alive`.
 import type { Readable } from 'node:stream';
+/** called with .call: a string method load on strings of many representations goes megamorphic */
+const charCodeAt = String.prototype.charCodeAt;
 
 /** headers the client always writes itself (or never forwards) */
 const OWN = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade']);
@@ -11,7 +13,7 @@ const PAYLOAD_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** RFC 9110 tchar */
 const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[charCodeAt.call(c, 0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
@@ -24,7 +26,7 @@ function isToken(s: string): boolean {
   const n = s.length;
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c > 127 || TCHAR[c] === 0) return false;
   }
   return true;
@@ -33,7 +35,7 @@ function isToken(s: string): boolean {
 /** HTAB, SP, VCHAR and obs-text (latin1) only: no CR, LF, NUL or other controls. */
 function isFieldValue(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) return false;
   }
   return true;
@@ -44,7 +46,7 @@ function isTarget(s: string): boolean {
   const n = s.length;
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c <= 0x20 || c === 0x7f || c > 0xff) return false;
   }
   return true;
@@ -97,7 +99,7 @@ function parseDeclared(v: string): number {
   if (v.length === 0 || v.length > 15) throw new InvalidRequestError('invalid content-length');
   let x = 0;
   for (let i = 0; i < v.length; i++) {
-    const d = v.charCodeAt(i) - 0x30;
+    const d = charCodeAt.call(v, i) - 0x30;
     if (d < 0 || d > 9) throw new InvalidRequestError('invalid content-length');
     x = x * 10 + d;
   }
