@@ -88,8 +88,9 @@ export class RequestCtx implements RouteRequest, AddContext {
   }
 
   rewriteResponse(h: string[]): string[] {
-    const r = this.sec!.rewriter.response(h, this.ex.scheme, this);
-    if (r.report && this.sec!.rewriter.mode !== 'Production') this.rewrites = { ...(this.rewrites ?? {}), response: r.report };
+    const rw = this.sec!.rewriter;
+    const r = rw.response(h, this.ex.scheme, this, rw.mode !== 'Production');
+    if (r.report) this.rewrites = { ...(this.rewrites ?? {}), response: r.report };
     return r.headers;
   }
 

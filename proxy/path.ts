@@ -17,13 +17,16 @@
 //   ordinary names.
 // - fast path: a path with no `%`, no `/.` and no `//` is returned unchanged (no allocation).
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+const indexOf = String.prototype.indexOf;
+
 const enum C { Slash = 47, Dot = 46, Percent = 37 }
 
 /** 1 = unreserved (decode when percent-encoded). */
 const UNRESERVED = new Uint8Array(256);
 (() => {
   const s = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~';
-  for (let i = 0; i < s.length; i++) UNRESERVED[s.charCodeAt(i)] = 1;
+  for (let i = 0; i < s.length; i++) UNRESERVED[charCodeAt.call(s, i)] = 1;
 })();
 
 const HEX = '0123456789ABCDEF';
@@ -38,14 +41,14 @@ function hexVal(c: number): number {
 /** Normalized request path, or null when the path is not acceptable (see the decisions above). */
 export function normalizePath(raw: string): string | null {
   const n = raw.length;
-  if (n === 0 || raw.charCodeAt(0) !== C.Slash) return null;
+  if (n === 0 || charCodeAt.call(raw, 0) !== C.Slash) return null;
   let slow = false;
   for (let i = 0; i < n; i++) {
-    const c = raw.charCodeAt(i);
+    const c = charCodeAt.call(raw, i);
     if (c <= 0x20 || c === 0x7f) return null;
     if (c === C.Percent) slow = true;
     else if (c === C.Slash && i + 1 < n) {
-      const d = raw.charCodeAt(i + 1);
+      const d = charCodeAt.call(raw, i + 1);
       if (d === C.Slash || d === C.Dot) slow = true;
     }
   }
@@ -79,15 +82,15 @@ function slowNormalize(raw: string): string | null {
 
 /** Decodes escapes of unreserved characters, upper-cases the others; null on a bad escape. */
 function decodeUnreserved(raw: string): string | null {
-  if (raw.indexOf('%') < 0) return raw;
+  if (indexOf.call(raw, '%') < 0) return raw;
   let out = '';
   let from = 0;
   const n = raw.length;
   for (let i = 0; i < n; i++) {
-    if (raw.charCodeAt(i) !== C.Percent) continue;
+    if (charCodeAt.call(raw, i) !== C.Percent) continue;
     if (i + 2 >= n) return null; // truncated escape
-    const hi = hexVal(raw.charCodeAt(i + 1));
-    const lo = hexVal(raw.charCodeAt(i + 2));
+    const hi = hexVal(charCodeAt.call(raw, i + 1));
+    const lo = hexVal(charCodeAt.call(raw, i + 2));
     if (hi < 0 || lo < 0) return null;
     const b = (hi << 4) | lo;
     out += raw.slice(from, i);
@@ -130,7 +133,7 @@ function keyEquals(query: string, start: number, end: number, name: string): boo
 
 /** Full percent-decoding of a query component; `+` is kept; invalid escapes are kept as written. */
 export function percentDecode(s: string): string {
-  if (s.indexOf('%') < 0) return s;
+  if (indexOf.call(s, '%') < 0) return s;
   const bytes = Buffer.from(s, 'utf8');
   const n = bytes.length;
   let w = 0;

@@ -19,6 +19,9 @@ import { compareEntries, firstIndexOfName } from '../config/precedence';
 import { HostTable } from './host';
 import { normalizePath, queryParam } from './path';
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+const startsWith = String.prototype.startsWith;
+
 export interface RouteRequest {
   /** already hostOf()'d */
   host: string;
@@ -227,7 +230,7 @@ function entryMatches(ce: CompiledEntry, req: RouteRequest): boolean {
       break;
     case PathKind.Prefix: {
       const p = ce.pathValue;
-      if (!path.startsWith(p) || (path.length !== p.length && path.charCodeAt(p.length) !== 47)) return false;
+      if (!startsWith.call(path, p) || (path.length !== p.length && charCodeAt.call(path, p.length) !== 47)) return false;
       break;
     }
     default:

@@ -5,6 +5,8 @@
 // Sec-Fetch-*, Upgrade-Insecure-Requests, DNT, Sec-GPC, Priority, and Content-Length when it is 1-15 digits (the
 // front ends refuse any other Content-Length before inspection). Hand-written parsers, no regular expressions.
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+
 /** token characters we allow here: letters, digits and `*+-./_~` (a strict subset of RFC 9110 tchar plus '/') */
 function isSafeTokenChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
@@ -13,10 +15,10 @@ function isSafeTokenChar(c: number): boolean {
 
 function isSafeToken(s: string, from: number, to: number): boolean {
   // trim optional whitespace
-  while (from < to && (s.charCodeAt(from) === 32 || s.charCodeAt(from) === 9)) from++;
-  while (to > from && (s.charCodeAt(to - 1) === 32 || s.charCodeAt(to - 1) === 9)) to--;
+  while (from < to && (charCodeAt.call(s, from) === 32 || charCodeAt.call(s, from) === 9)) from++;
+  while (to > from && (charCodeAt.call(s, to - 1) === 32 || charCodeAt.call(s, to - 1) === 9)) to--;
   if (to <= from || to - from > 64) return false;
-  for (let i = from; i < to; i++) if (!isSafeTokenChar(s.charCodeAt(i))) return false;
+  for (let i = from; i < to; i++) if (!isSafeTokenChar(charCodeAt.call(s, i))) return false;
   return true;
 }
 
@@ -25,7 +27,7 @@ function isParamList(s: string): boolean {
   if (s.length === 0 || s.length > 1024) return false;
   let start = 0;
   for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 44;
+    const c = i < s.length ? charCodeAt.call(s, i) : 44;
     if (c !== 44 && c !== 59) continue; // ',' or ';'
     const piece = s.slice(start, i);
     const eq = piece.indexOf('=');
@@ -58,7 +60,7 @@ export function isWellFormedStructuredHeader(name: string, value: string): boole
 function isDigits(s: string): boolean {
   if (s.length === 0 || s.length > 15) return false;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c < 48 || c > 57) return false;
   }
   return true;

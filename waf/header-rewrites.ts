@@ -249,9 +249,10 @@ export class HeaderRewriter {
   private readonly resAllowed: Set<string>;
   private readonly resAllow: CompiledGroup[];
   private readonly resRemove: CompiledGroup[];
-  private readonly resRemoveNames: Set<string>;
   private readonly resAdd: CompiledAdd[];
   private readonly securityAdds: [string, string][];
+  /** response header name -> RES_* bits, and SEC_BIT << i for the i-th security header (one look-up per header) */
+  private readonly resNames = new Map<string, number>();
 
   constructor(private readonly p: HeaderRewritesPlan) {
     this.mode = p.mode;
@@ -263,7 +264,10 @@ export class HeaderRewriter {
     this.resAllow = compileGroups(p.response.allow);
     this.resRemove = compileGroups(p.response.remove);
     const rb = p.response.removeBuiltIn;
-    this.resRemoveNames = new Set([...(rb.server ? LEAKAGE_SERVER : []), ...(rb.application ? LEAKAGE_APPLICATION : [])]);
+    const flag = (n: string, bit: number) => this.resNames.set(n, (this.resNames.get(n) ?? 0) | bit);
+    for (const n of [...(rb.server ? LEAKAGE_SERVER : []), ...(rb.application ? LEAKAGE_APPLICATION : [])]) flag(n, RES_REMOVE);
+    for (const n of this.resAllowed) flag(n, RES_ALLOWED);
+    flag('strict-transport-security', RES_HSTS);
     this.resAdd = compileAdds(p.response.add);
     const ab = p.response.addBuiltIn;
     const s: [string, string][] = [];
@@ -274,6 +278,7 @@ export class HeaderRewriter {
     if (ab.featurePolicy) s.push(['feature-policy', SECURITY_HEADERS.featurePolicy]);
     if (ab.csp) s.push(['content-security-policy', SECURITY_HEADERS.csp]);
     this.securityAdds = s;
+    s.forEach(([n], i) => flag(n, SEC_BIT << i));
   }
 
   /** Removal wins over allowance: custom removes, then the built-in alternative-forwarded list, then the allow-list. */
@@ -301,32 +306,46 @@ export class HeaderRewriter {
     return { headers: this.mode === 'LogOnly' ? h : out, report };
   }
 
-  /** Filter backend response headers and add the security headers that are missing. */
-  response(h: string[], scheme: 'http' | 'https', c: AddContext): { headers: string[]; report: RewriteReport | null } {
+  /**
+   * Filter backend response headers and add the security headers that are missing. The report (what was
+   * removed and added) is built only when `withReport` (Production mode drops it).
+   */
+  response(h: string[], scheme: 'http' | 'https', c: AddContext, withReport = true): { headers: string[]; report: RewriteReport | null } {
     const out: string[] = [];
     let removed: string[] | null = null;
+    let present = 0;
     const rb = this.p.response.removeBuiltIn;
+    const allowAll = this.p.response.allowAll;
     for (let i = 0; i < h.length; i += 2) {
       const n = h[i];
       const v = h[i + 1];
-      let drop = this.resRemoveNames.has(n)
+      const f = this.resNames.get(n) ?? 0;
+      let drop = (f & RES_REMOVE) !== 0
         || (n === 'www-authenticate' && removedAuth(rb, authScheme(v)))
         || (rb.permissiveCors && n === 'access-control-allow-origin' && v.trim() === '*')
         || (this.resRemove.length > 0 && groupMatches(this.resRemove, n, v, c));
-      if (!drop && !this.p.response.allowAll) drop = !this.resAllowed.has(n) && !groupMatches(this.resAllow, n, v, c);
+      if (!drop && !allowAll) drop = (f & RES_ALLOWED) === 0 && !groupMatches(this.resAllow, n, v, c);
       if (drop) (removed ??= []).push(n);
-      else out.push(n, v);
+      else {
+        out.push(n, v);
+        present |= f;
+      }
     }
     let added: string[] | null = null;
     const ab = this.p.response.addBuiltIn;
-    if (ab.hsts && scheme === 'https' && !has(out, 'strict-transport-security')) {
+    if (ab.hsts && scheme === 'https' && (present & RES_HSTS) === 0) {
       out.push('strict-transport-security', ab.hstsPreload ? `${SECURITY_HEADERS.hsts}; preload` : SECURITY_HEADERS.hsts);
-      (added ??= []).push('strict-transport-security');
+      if (withReport) (added ??= []).push('strict-transport-security');
     }
-    for (const [n, v] of this.securityAdds) if (!has(out, n)) { out.push(n, v); (added ??= []).push(n); }
+    const sec = this.securityAdds;
+    for (let i = 0; i < sec.length; i++) {
+      if ((present & (SEC_BIT << i)) !== 0) continue;
+      out.push(sec[i][0], sec[i][1]);
+      if (withReport) (added ??= []).push(sec[i][0]);
+    }
     const custom = applyAdds(out, this.resAdd, c);
-    if (custom) (added ??= []).push(...custom);
-    const report = removed || added ? { removed: removed ?? [], added: added ?? [] } : null;
+    if (custom && withReport) (added ??= []).push(...custom);
+    const report = withReport && (removed || added) ? { removed: removed ?? [], added: added ?? [] } : null;
     return { headers: this.mode === 'LogOnly' ? h : out, report };
   }
 }
@@ -346,6 +365,12 @@ const RESPONSE_STANDARD: readonly string[] = [
   'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers',
   'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age', 'x-request-id',
 ];
+
+/** bits of HeaderRewriter's response name table */
+const RES_REMOVE = 1;
+const RES_ALLOWED = 2;
+const RES_HSTS = 4;
+const SEC_BIT = 8;
 
 function has(h: string[], name: string): boolean {
   for (let i = 0; i < h.length; i += 2) if (h[i] === name) return true;

@@ -1,6 +1,8 @@
 // HTTP parameter pollution: structural checks over all parameters of a request (query + body).
 import type { Rule } from './types';
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+
 export interface ParamRec {
   rawName: string;
   rawValue: string;
@@ -24,12 +26,12 @@ export interface HppFinding {
 
 function suspicious(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
+    const c = charCodeAt.call(v, i);
     // quotes, brackets, operators, separators and shell/SQL meta characters
     if (c === 39 || c === 34 || c === 60 || c === 62 || c === 40 || c === 41 || c === 59 || c === 44 || c === 61 ||
       c === 124 || c === 38 || c === 123 || c === 125 || c === 36 || c === 42 || c === 96 || c === 92 || c === 37) return true;
-    if (c === 45 && v.charCodeAt(i + 1) === 45) return true;
-    if (c === 47 && v.charCodeAt(i + 1) === 42) return true;
+    if (c === 45 && charCodeAt.call(v, i + 1) === 45) return true;
+    if (c === 47 && charCodeAt.call(v, i + 1) === 42) return true;
   }
   return false;
 }

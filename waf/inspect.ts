@@ -13,11 +13,14 @@ import type { SecurityPlan } from './policy';
 import { decodedPath, headerValue, mediaTypeOf, parseCookies } from './request';
 import { ruleById } from './rules/index';
 import { compileExceptions, compileCustomRules, type CompiledCustom, type CompiledException, type ItemInfo } from './exceptions';
-import { countUrlEncoded, splitUrlEncoded } from './parsers/urlencoded';
+import { ENC_NAME, ENC_VALUE, QueryLayout } from './parsers/query-layout';
 import {
   EV, PARTS, type Hit, type InspectContext, type InspectRequest, type LimitViolation,
   type Part, type Rule, type Verdict,
 } from './types';
+
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+const indexOf = String.prototype.indexOf;
 
 export interface BodyPlan {
   /** the parser the body will get ('none': not inspected, only counted against general.bodySize) */
@@ -42,11 +45,21 @@ const PLACEHOLDER_AGENTS = new Set(['-', 'mozilla', 'mozilla/4.0', 'mozilla/5.0'
 
 /** A User-Agent that is only a placeholder (what scripted scanners send), compared exactly, case-insensitively. */
 function isPlaceholderAgent(v: string): boolean {
+  // every placeholder is short or ends with ')': most agents are answered without trimming or lowering them
+  // (what trim() removes is within c <= 32 or c >= 0x80, so stripping those is never less than trim())
+  let start = 0;
+  let end = v.length;
+  while (end > start && (charCodeAt.call(v, end - 1) <= 32 || charCodeAt.call(v, end - 1) >= 0x80)) end--;
+  while (start < end && (charCodeAt.call(v, start) <= 32 || charCodeAt.call(v, start) >= 0x80)) start++;
+  if (end - start > 16 && charCodeAt.call(v, end - 1) !== 41) return false;
   const t = v.trim().toLowerCase();
   return PLACEHOLDER_AGENTS.has(t) || t.endsWith('(compatible;)') || t.endsWith('(compatible; )');
 }
 
-/** `fastPath: false` turns off the raw-value fast path (quietRaw): every value is normalized and queued (tests). */
+/**
+ * `fastPath: false` turns off the raw-value fast path (quietRaw) and the in-place query: every parameter gets a
+ * record, every value is normalized and queued (tests compare both).
+ */
 export function createInspector(policy: SecurityPlan, opts: { fastPath?: boolean } = {}): Inspector {
   const fast = opts.fastPath !== false;
   const parts = new Map<Part, PartRules>();
@@ -96,6 +109,9 @@ function rememberClean(set: CompiledSet, key: string): void {
 const URL_ENCODED = Object.freeze({ plusAsSpace: true, urlEncoded: true });
 const RAW = Object.freeze({});
 
+/** one layout reused by every inspection of the worker (inspection is synchronous) */
+const QUERY = new QueryLayout();
+
 /** The item description of a parameter's name or value, built only when something is reported about it. */
 function paramInfo(p: ParamRec, kind: 'name' | 'value'): () => ItemInfo {
   return () => ({ part: 'Parameter', kind, name: p.name, value: p.value, source: p.source, paramName: p.name, paramValue: p.value });
@@ -141,10 +157,10 @@ class Run {
     const on = !limits.unlimited;
     if (on && limits.general.pathLength > 0 && req.path.length > limits.general.pathLength)
       violations.push({ limit: 'general.pathLength', actual: req.path.length, max: limits.general.pathLength });
-    // query parameters
-    const qCount = countUrlEncoded(req.query);
+    // query parameters: laid out as offsets; records are built only when needed (see scanQuery)
     const maxCount = on && limits.parameter.count > 0 ? limits.parameter.count : Infinity;
-    const query = splitUrlEncoded(req.query, Math.min(qCount, maxCount + 1));
+    const L = QUERY;
+    const qCount = L.layout(req.query, maxCount + 1);
     // body
     let body: BodyResult | null = null;
     if (req.body && req.body.length > 0) {
@@ -157,25 +173,40 @@ class Run {
     const bodyParams: BodyParam[] = body ? body.params : [];
     const total = qCount + bodyParams.length;
     if (on && total > maxCount) violations.push({ limit: 'parameter.count', actual: total, max: limits.parameter.count });
-    // parameter name/value lengths
-    const params: ParamRec[] = [];
-    for (const q of query) params.push(this.paramRec(q.rawName, q.rawValue, 'Query', true, false));
-    for (const b of bodyParams) params.push(this.paramRec(b.rawName, b.rawValue, 'Post', b.urlEncoded, b.isFile === true));
+    // query-only requests without custom rules keep the query in place; otherwise every parameter gets a record
+    const inPlace = this.fast && bodyParams.length === 0 && this.items === null;
+    let params: ParamRec[] | null = null;
+    if (!inPlace) {
+      params = [];
+      for (let i = 0; i < L.n; i++) params.push(this.queryRec(L, i));
+      for (const b of bodyParams) params.push(this.paramRec(b.rawName, b.rawValue, 'Post', b.urlEncoded, b.isFile === true));
+    }
+    // parameter name/value lengths (a decoded length is at most the raw one: only long raw pieces are decoded)
     if (on) {
-      for (const p of params) {
-        const nl = limits.parameter.nameLength;
-        const vl = limits.parameter.valueLength;
+      const nl = limits.parameter.nameLength;
+      const vl = limits.parameter.valueLength;
+      const check = (p: ParamRec): void => {
         const long = (nl > 0 && p.name.length > nl) || (vl > 0 && !p.isFile && p.value.length > vl);
-        if (!long || (!lex.empty && lex.param(p.name, p.source, this.cond))) continue;
+        if (!long || (!lex.empty && lex.param(p.name, p.source, this.cond))) return;
         if (nl > 0 && p.name.length > nl) violations.push({ limit: 'parameter.nameLength', actual: p.name.length, max: nl, name: p.name.slice(0, 64) });
         if (vl > 0 && !p.isFile && p.value.length > vl) violations.push({ limit: 'parameter.valueLength', actual: p.value.length, max: vl, name: p.name.slice(0, 64) });
+      };
+      if (params) for (const p of params) check(p);
+      else if (nl > 0 || vl > 0) {
+        for (let i = 0; i < L.n; i++) {
+          const s = L.at[3 * i];
+          const e = L.at[3 * i + 1];
+          const end = L.at[3 * i + 2];
+          if ((nl > 0 && e - s > nl) || (vl > 0 && end - e - 1 > vl)) check(this.queryRec(L, i));
+        }
       }
     }
     if (violations.length > 0 && limits.mode === 'Block')
       return { blocked: true, blockType: 'limits', hits: [], limitViolations: violations, limitsMode: 'Block' };
 
     this.scanPath();
-    this.scanParams(params);
+    if (params) this.scanParams(params);
+    else this.scanQuery(L);
     this.scanHeaders();
     if (body && body.json.length > 0) this.scanJson(body.json);
     this.flush();
@@ -186,6 +217,26 @@ class Run {
     if (blocked) v.blockType = 'deny_rules';
     if (violations.length > 0) v.limitsMode = limits.mode;
     return v;
+  }
+
+  /** The record of laid-out query piece i. */
+  queryRec(L: QueryLayout, i: number): ParamRec {
+    const q = this.req.query;
+    const s = L.at[3 * i];
+    const e = L.at[3 * i + 1];
+    const end = L.at[3 * i + 2];
+    const rawName = q.slice(s, e);
+    const rawValue = e < end ? q.slice(e + 1, end) : '';
+    const enc = L.enc[i];
+    return {
+      rawName,
+      rawValue,
+      name: enc & ENC_NAME ? decodeComponent(rawName, true) : rawName,
+      value: enc & ENC_VALUE ? decodeComponent(rawValue, true) : rawValue,
+      source: 'Query',
+      urlEncoded: true,
+      isFile: false,
+    };
   }
 
   paramRec(rawName: string, rawValue: string, source: 'Query' | 'Post', urlEncoded: boolean, isFile: boolean): ParamRec {
@@ -302,13 +353,13 @@ class Run {
     }
     // segments after the leading `/` (index i counts empty ones), `;` parameters kept; sliced only when scanned
     const seg = this.parts.get('PathSegment')!;
-    let from = raw.charCodeAt(0) === 47 ? 1 : 0;
+    let from = charCodeAt.call(raw, 0) === 47 ? 1 : 0;
     if (from >= raw.length) return;
-    let semi = raw.indexOf(';');
+    let semi = indexOf.call(raw, ';');
     for (let i = 0; ; i++) {
-      let to = raw.indexOf('/', from);
+      let to = indexOf.call(raw, '/', from);
       if (to < 0) to = raw.length;
-      if (semi >= 0 && semi < from) semi = raw.indexOf(';', from);
+      if (semi >= 0 && semi < from) semi = indexOf.call(raw, ';', from);
       const params = semi >= 0 && semi < to;
       if (to > from && (params || !this.quiet(seg.value.generic, raw, from, to, false))) this.scanSegment(seg, raw.slice(from, to), i, params);
       if (to >= raw.length) return;
@@ -338,13 +389,55 @@ class Run {
       const emptyName = rawName.length === 0 && rawValue.length > 0;
       if (emptyName || p.name.length > 256) this.nameChecks(pr, p.name, paramInfo(p, 'name'), emptyName);
     }
-    if (params.length > 1) {
-      for (const h of checkHpp(params, pr.checks)) {
-        const info = (): ItemInfo => ({ part: 'Parameter', kind: 'value', name: h.name, value: h.values, paramName: h.name, paramValue: h.values });
-        if (h.rule) this.report(h.rule, pr, info());
-        // split attacks: scan the values as an application that joins them would see them
-        if (h.joined !== undefined) this.scanOne('Parameter', pr.value.generic, h.joined, { urlEncoded: false }, 'value', info);
+    if (params.length > 1) this.hpp(params, pr);
+  }
+
+  /** HPP over all parameters: findings, and the joined values of repeated names scanned as one value. */
+  hpp(params: ParamRec[], pr: PartRules): void {
+    for (const h of checkHpp(params, pr.checks)) {
+      const info = (): ItemInfo => ({ part: 'Parameter', kind: 'value', name: h.name, value: h.values, paramName: h.name, paramValue: h.values });
+      if (h.rule) this.report(h.rule, pr, info());
+      // split attacks: scan the values as an application that joins them would see them
+      if (h.joined !== undefined) this.scanOne('Parameter', pr.value.generic, h.joined, { urlEncoded: false }, 'value', info);
+    }
+  }
+
+  /**
+   * scanParams for a query kept in place (no body parameters, no custom rules): plain pieces are checked where
+   * they are; a record is built for a piece only when it must be scanned, name-checked or HPP-checked. Same
+   * findings as scanParams over the records of every piece.
+   */
+  scanQuery(L: QueryLayout): void {
+    const pr = this.parts.get('Parameter')!;
+    const q = this.req.query;
+    const at = L.at;
+    let encodedName = false;
+    for (let i = 0; i < L.n; i++) {
+      const s = at[3 * i];
+      const e = at[3 * i + 1];
+      const end = at[3 * i + 2];
+      const vs = e < end ? e + 1 : end;
+      let p: ParamRec | null = null;
+      if (e > s && !this.quiet(pr.name.generic, q, s, e, true)) {
+        p = this.queryRec(L, i);
+        this.scanOne('Parameter', pr.name.generic, p.rawName, URL_ENCODED, 'name', paramInfo(p, 'name'));
       }
+      if (end > vs && !this.quiet(pr.value.generic, q, vs, end, true)) {
+        p ??= this.queryRec(L, i);
+        this.scanOne('Parameter', pr.value.generic, p.rawValue, URL_ENCODED, 'value', paramInfo(p, 'value'));
+      }
+      const emptyName = e === s && end > vs;
+      if (emptyName || e - s > 256) {
+        p ??= this.queryRec(L, i);
+        if (emptyName || p.name.length > 256) this.nameChecks(pr, p.name, paramInfo(p, 'name'), emptyName);
+      }
+      if (L.enc[i] & ENC_NAME) encodedName = true;
+    }
+    // decoded names equal raw ones unless one holds '%' or '+': only then, or on a repeated raw name, can HPP fire
+    if (L.n > 1 && (encodedName || L.repeatedName(q))) {
+      const params: ParamRec[] = [];
+      for (let i = 0; i < L.n; i++) params.push(this.queryRec(L, i));
+      this.hpp(params, pr);
     }
   }
 

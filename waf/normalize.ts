@@ -28,6 +28,8 @@
 
 import { EV } from './types';
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+
 export const MAX_INSPECT = 1 << 20;
 const MAX_ROUNDS = 4;
 const MAX_ENTITY = 32;
@@ -87,7 +89,7 @@ export function normalize(input: string, opts: NormalizeOptions = {}): Normalize
   let plain = true;
   let upperOnly = true;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (!isPlainByte(c, plus)) {
       plain = false;
       if (!(c >= 65 && c <= 90)) {
@@ -216,7 +218,7 @@ function round(s: string, plus: boolean, rawLevel: boolean, st: { ev: number }):
   str = stripInvisible(str, st);
   let ascii = true;
   for (let k = 0; k < str.length; k++) {
-    if (str.charCodeAt(k) > 127) {
+    if (charCodeAt.call(str, k) > 127) {
       ascii = false;
       break;
     }
@@ -408,7 +410,7 @@ export function decodeUtf8(buf: Uint8Array, len: number, st: { ev: number }): st
 function stripInvisible(s: string, st: { ev: number }): string {
   let bad = -1;
   for (let k = 0; k < s.length; k++) {
-    if (isInvisible(s.charCodeAt(k))) {
+    if (isInvisible(charCodeAt.call(s, k))) {
       bad = k;
       break;
     }
@@ -416,7 +418,7 @@ function stripInvisible(s: string, st: { ev: number }): string {
   if (bad < 0) return s;
   let r = s.slice(0, bad);
   for (let k = bad; k < s.length; k++) {
-    const c = s.charCodeAt(k);
+    const c = charCodeAt.call(s, k);
     if (isInvisible(c)) {
       if (c === 0) st.ev |= EV.NUL;
       else if (c < 32 || (c >= 127 && c <= 159)) st.ev |= EV.CTRL;
@@ -445,8 +447,8 @@ export function sqlFold(s: string): string {
   // quick check: nothing to fold
   let need = false;
   for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    if (c === 47 || c === 45 || c === 35 || c === 42 || (isSpace(c) && (c !== 32 || (k + 1 < s.length && isSpace(s.charCodeAt(k + 1))))) || (c === 10 && k > 0 && isSpace(s.charCodeAt(k - 1)))) {
+    const c = charCodeAt.call(s, k);
+    if (c === 47 || c === 45 || c === 35 || c === 42 || (isSpace(c) && (c !== 32 || (k + 1 < s.length && isSpace(charCodeAt.call(s, k + 1))))) || (c === 10 && k > 0 && isSpace(charCodeAt.call(s, k - 1)))) {
       need = true;
       break;
     }
@@ -471,13 +473,13 @@ export function sqlFold(s: string): string {
     }
   };
   while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === 47 && s.charCodeAt(i + 1) === 42) {
+    const c = charCodeAt.call(s, i);
+    if (c === 47 && charCodeAt.call(s, i + 1) === 42) {
       flush(i);
-      if (s.charCodeAt(i + 2) === 33) {
+      if (charCodeAt.call(s, i + 2) === 33) {
         // MySQL version comment: keep the content
         i += 3;
-        while (i < n && isDigit(s.charCodeAt(i))) i++;
+        while (i < n && isDigit(charCodeAt.call(s, i))) i++;
       } else {
         const j = s.indexOf('*/', i + 2);
         i = j < 0 ? n : j + 2;
@@ -486,19 +488,19 @@ export function sqlFold(s: string): string {
       runStart = i;
       continue;
     }
-    if (c === 42 && s.charCodeAt(i + 1) === 47) {
+    if (c === 42 && charCodeAt.call(s, i + 1) === 47) {
       flush(i);
       space();
       i += 2;
       runStart = i;
       continue;
     }
-    if ((c === 45 && s.charCodeAt(i + 1) === 45) || c === 35) {
+    if ((c === 45 && charCodeAt.call(s, i + 1) === 45) || c === 35) {
       flush(i);
       parts.push(c === 35 ? '#' : '--');
       lastSpace = false;
       i += c === 35 ? 1 : 2;
-      while (i < n && s.charCodeAt(i) !== 10 && s.charCodeAt(i) !== 13) i++;
+      while (i < n && charCodeAt.call(s, i) !== 10 && charCodeAt.call(s, i) !== 13) i++;
       runStart = i;
       continue;
     }

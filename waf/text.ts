@@ -1,5 +1,7 @@
 // Small text helpers: protocol-level decoding of URL components and log excerpts (no RegExp).
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+
 function hexVal(b: number): number {
   if (b >= 48 && b <= 57) return b - 48;
   if (b >= 97 && b <= 102) return b - 87;
@@ -32,7 +34,7 @@ export function excerpt(s: string, max = 64): string {
   let r = '';
   const n = Math.min(s.length, max);
   for (let k = 0; k < n; k++) {
-    const c = s.charCodeAt(k);
+    const c = charCodeAt.call(s, k);
     if (c < 32 || c === 127 || (c >= 128 && c <= 159)) {
       if (c === 10) r += '\\n';
       else if (c === 13) r += '\\r';

@@ -9,6 +9,8 @@
 // more than MAX_HEADER_COUNT headers or MAX_HEADER_BYTES of header names and values in total → 431.
 import type { RequestCtx } from '../context';
 
+const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+
 export const MAX_TARGET_BYTES = 8192;
 export const MAX_HEADER_COUNT = 100;
 export const MAX_HEADER_BYTES = 32768;
@@ -48,14 +50,14 @@ export function checkFraming(ctx: RequestCtx): boolean {
 
 /** tchar of RFC 9110 §5.6.2 by code point (0..127) */
 const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[charCodeAt.call(c, 0)] = 1;
 for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
 for (let c = 65; c <= 90; c++) { TCHAR[c] = 1; TCHAR[c + 32] = 1; }
 
 function isToken(v: string): boolean {
   if (v.length === 0) return false;
   for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
+    const c = charCodeAt.call(v, i);
     if (c > 127 || TCHAR[c] === 0) return false;
   }
   return true;
@@ -64,7 +66,7 @@ function isToken(v: string): boolean {
 function isDigits(v: string): boolean {
   if (v.length === 0 || v.length > 15) return false;
   for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
+    const c = charCodeAt.call(v, i);
     if (c < 48 || c > 57) return false;
   }
   return true;
