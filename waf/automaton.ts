@@ -55,11 +55,7 @@ export interface CompiledSet {
   readonly cleanRaw: Set<string>;
 }
 
-/**
- * raw values of QUIET_CACHE_MIN to QUIET_CACHE_LEN characters are remembered as quiet (at most QUIET_CACHE_SIZE per
- * set); shorter ones are scanned again, which costs less than slicing and hashing them for a look-up
- */
-const QUIET_CACHE_MIN = 24;
+/** values up to this length are remembered as quiet; at most QUIET_CACHE_SIZE of them per set */
 const QUIET_CACHE_LEN = 256;
 const QUIET_CACHE_SIZE = 4096;
 
@@ -196,8 +192,7 @@ export function scan(cs: CompiledSet, normalized: string): number[] {
  * Normalizing and scanning such a value reports nothing, so the caller may skip both. False: take the slow path.
  */
 export function quietRaw(cs: CompiledSet, s: string, from: number, to: number, plusAsSpace: boolean): boolean {
-  const n = to - from;
-  if (valueCaches.enabled && n <= QUIET_CACHE_LEN && n >= QUIET_CACHE_MIN) {
+  if (valueCaches.enabled && to - from <= QUIET_CACHE_LEN) {
     const v = from === 0 && to === s.length ? s : s.slice(from, to);
     const cache = cs.rawQuiet[plusAsSpace ? 1 : 0];
     if (cache.has(v)) return true;
