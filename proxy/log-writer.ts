@@ -21,6 +21,8 @@ export class LogWriter {
   private dropped = 0;
   private broken = false;
   private readonly line: ByteLine = { buf: this.cur, pos: 0 };
+  /** written chunks, reused (a fresh 4 KiB buffer per chunk kept RSS up until the next GC) */
+  private readonly spare: Utf8Writable[] = [];
   private big = false;
 
   constructor(private readonly fd: number) {}
@@ -78,7 +80,7 @@ export class LogWriter {
   private seal(): void {
     if (this.used === 0) return;
     const b = this.cur.subarray(0, this.used);
-    this.cur = Buffer.allocUnsafe(CHUNK) as Utf8Writable;
+    this.cur = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK) as Utf8Writable;
     this.used = 0;
     this.enqueue(b);
   }
@@ -101,7 +103,11 @@ export class LogWriter {
         this.broken = true; // EPIPE, EBADF...: stdout is gone; logging stops, serving goes on
         return;
       }
-      if (n < b.length) { this.queue[0] = b.subarray(n); this.queuedBytes -= n; } else { this.queue.shift(); this.queuedBytes -= n; }
+      if (n < b.length) { this.queue[0] = b.subarray(n); this.queuedBytes -= n; } else {
+        this.queue.shift();
+        this.queuedBytes -= n;
+        if (b.byteOffset === 0 && b.buffer.byteLength === CHUNK && this.spare.length < 8) this.spare.push(Buffer.from(b.buffer, 0, CHUNK) as Utf8Writable);
+      }
       if (this.dropped > 0 && this.queue.length === 0) this.reportDropped();
       this.pump();
     });

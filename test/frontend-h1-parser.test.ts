@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { headerName } from '../proxy/http1/header-names';
+import { serializeHead as serializeResponseHead } from '../proxy/frontend-h1/response-head';
 import { DEFAULT_LIMITS, parseLimits } from '../proxy/frontend-h1/limits';
 import { checkPartialHead, HeadError, parseRequestHead, type RequestHead } from '../proxy/frontend-h1/request-head';
 
@@ -107,4 +109,35 @@ test('--limit: durations and sizes with units, precise errors for unknown names 
   assert.throws(() => parseLimits(['max-header-bytes=lots']), /"lots" is not a size like 8192, 32k or 1m/);
   assert.throws(() => parseLimits(['header-timeout=2h']), /is not a duration/);
   assert.throws(() => parseLimits(['max-connections=0']), /must be at least 1/);
+});
+
+test('property: headerName gives the lowercase name, as the shared constant for known names, in any case', () => {
+  const known = ['host', 'user-agent', 'content-length', 'x-forwarded-for', 'sec-ch-ua', 'te', 'set-cookie', 'access-control-allow-origin'];
+  const tokenChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~".split('');
+  const name = fc.oneof(
+    fc.constantFrom(...known).chain((k) => fc.array(fc.boolean(), { minLength: k.length, maxLength: k.length })
+      .map((up) => k.split('').map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''))),
+    fc.array(fc.constantFrom(...tokenChars), { minLength: 1, maxLength: 50 }).map((a) => a.join('')),
+    fc.constantFrom(...known).map((k) => `${k}x`), fc.constantFrom(...known).map((k) => k.slice(0, -1) + '_'),
+  );
+  fc.assert(fc.property(name, fc.nat(5), (n, pad) => {
+    const buf = Buffer.from(`${'x'.repeat(pad)}${n}:`, 'latin1');
+    const got = headerName(buf, pad, pad + n.length, n !== n.toLowerCase());
+    assert.equal(got, n.toLowerCase());
+  }), { numRuns: 5000 });
+});
+
+test('property: the response head never carries a field whose name or value holds CR, LF or NUL', () => {
+  const ch = fc.oneof(fc.constantFrom('a', 'Z', ' ', ';', '=', '\t'), fc.constantFrom('\r', '\n', '\0'));
+  const text = fc.array(ch, { minLength: 1, maxLength: 60 }).map((a) => a.join(''));
+  fc.assert(fc.property(fc.array(fc.tuple(text, text), { maxLength: 6 }), (pairs) => {
+    const flat = pairs.flatMap(([n, v]) => [`x-${n.replace(/[^a-z]/gi, '') || 'n'}`, v]);
+    const head = serializeResponseHead(200, flat, 'content-length: 0\r\n', '');
+    const lines = head.split('\r\n');
+    assert.equal(lines.pop(), '');
+    assert.equal(lines.pop(), '');
+    for (const l of lines) assert.ok(!/[\r\n\0]/.test(l), JSON.stringify(l));
+    const kept = pairs.filter(([, v]) => !/[\r\n\0]/.test(v)).length;
+    assert.equal(lines.length, 1 + kept + 2); // status line, kept fields, framing, date
+  }), { numRuns: 3000 });
 });

@@ -6,6 +6,7 @@
 // Host rules (exactly one, matching an absolute-form target) are checked by the pipeline's framing and target
 // phases, which every front end shares.
 import { COLON, CR, HTAB, LF, SP, TCHAR, VCHAR, fail, latin1, parseLength } from '../http1/syntax';
+import { headerName } from '../http1/header-names';
 import type { FrontendLimits } from './limits';
 
 export interface RequestHead {
@@ -120,8 +121,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, limits
     let ve = le;
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
     for (let j = vs; j < ve; j++) if (VCHAR[buf[j]] === 0) refuse(400, 'HPE_INVALID_HEADER_TOKEN', 'invalid byte in header value');
-    let name = latin1(buf, pos, nameEnd);
-    if (upper) name = name.toLowerCase();
+    const name = headerName(buf, pos, nameEnd, upper);
     const value = vs === ve ? '' : latin1(buf, vs, ve);
     pos = lf + 1;
     headers.push(name, value);

@@ -18,10 +18,13 @@ export function dateHeader(): string {
 }
 
 const charCodeAt = String.prototype.charCodeAt; // with .call: see proxy/upstream-h1/request.ts
+const indexOf = String.prototype.indexOf;
 
-/** CR, LF or NUL anywhere (one pass) */
+/** CR, LF or NUL anywhere: a loop for short values, the native search (memchr) for long ones */
 function unsafe(v: string): boolean {
-  for (let i = 0; i < v.length; i++) {
+  const n = v.length;
+  if (n > 24) return indexOf.call(v, '\r') >= 0 || indexOf.call(v, '\n') >= 0 || indexOf.call(v, '\0') >= 0;
+  for (let i = 0; i < n; i++) {
     const c = charCodeAt.call(v, i);
     if (c <= 13 && (c === 13 || c === 10 || c === 0)) return true;
   }

@@ -8,6 +8,7 @@
 import { HOP_BY_HOP } from '../http-util';
 import { ChunkedDecoder } from '../http1/chunked';
 import { COLON, CR, CRLFCRLF, HTAB, LF, SP, TCHAR, VCHAR, fail, latin1, parseLength } from '../http1/syntax';
+import { headerName } from '../http1/header-names';
 
 export { ProtocolError } from '../http1/syntax';
 
@@ -206,8 +207,7 @@ export class ResponseParser {
       const ls = pos;
       pos = lf + 1;
       if (interim) continue;
-      let n = latin1(src, ls, nameEnd);
-      if (upper) n = n.toLowerCase();
+      const n = headerName(src, ls, nameEnd, upper);
       const value = vs === ve ? '' : latin1(src, vs, ve);
       if (HOP_BY_HOP.has(n)) {
         if (n === 'transfer-encoding') {
