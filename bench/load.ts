@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Scenario } from './scenarios';
 import { LatencyRecorder } from './stats';
 
-export type Driver = 'autocannon' | 'wrk' | 'handshake';
+export type Driver = 'autocannon' | 'wrk' | 'handshake' | 'open-loop';
 
 export interface LoadSpec {
   /** Target base URL without path, e.g. http://127.0.0.1:8080 */

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { runHandshakes } from './handshake';
 import { issue } from '../tls/certs';
 import { holdIdle, type IdlePool } from './idle';
+import { runOpenLoop } from './open-loop';
 import { findExecutable, runAutocannon, runWrk, stopRunning, type Driver, type LoadResult } from './load';
 import { DEFAULT_TARGETS, parseOptions, USAGE, type Options } from './options';
 import { ORIGIN_READY } from './origin';
@@ -61,6 +62,7 @@ function pickTargets(o: Options): { defs: TargetDef[]; skipped: { name: string; 
 
 function driversFor(o: Options, wrk: string | null): (sc: Scenario) => Driver[] {
   return (sc) => {
+    if (sc.halfOf) return ['open-loop'];
     if (o.driver === 'autocannon' || !wrk) return ['autocannon'];
     if (o.driver === 'wrk') return ['wrk'];
     if (o.driver === 'both' || sc.wrk) return ['autocannon', 'wrk'];
@@ -184,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
         const u = new URL(base);
         if (sc.idleConnections) idle = await holdIdle(u.hostname, Number(u.port), sc.idleConnections, sc.path);
         const spec = { baseUrl: base, scenario: sc, connections: o.connections, wrkThreads: o.wrkThreads, tmpDir, rate: halfRate(samples, sc, t.name) };
-        const load = sc.newConnection ? runHandshakes : runAutocannon;
+        const load = sc.newConnection ? runHandshakes : sc.halfOf ? runOpenLoop : runAutocannon;
         const warm = warmupFor(st, o.warmupS);
         if (warm > 0) await load({ ...spec, durationS: warm });
         const parts: string[] = idle ? [`idle ${idle.opened}/${sc.idleConnections} open`] : [];
@@ -210,7 +212,8 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     const rows = summarize(samples);
-    const drivers = [...new Set(steps.flatMap((s) => s.drivers))].map((d) => (d === 'autocannon' ? 'autocannon (in the harness process)' : `wrk -t${o.wrkThreads}`));
+    const drivers = [...new Set(steps.flatMap((s) => s.drivers))].map((d) => (d === 'autocannon' ? 'autocannon (in the harness process)'
+      : d === 'open-loop' ? 'open loop (constant rate, timed from when each request was due; child process)' : `wrk -t${o.wrkThreads}`));
     const meta: Meta = {
       date: new Date().toISOString(), git: gitRev(), node: process.version, cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: os.totalmem() / 1024 ** 3, os: `${os.type()} ${os.release()}`,
