@@ -4,18 +4,26 @@
 // of the security log.
 import type { RequestCtx } from './context';
 import { rateLimitNote } from './ratelimit/note';
-import { ascii, jsonMax, putAsciiText, putBytes, putJsonString, putJsonText, putUint, type ByteLine } from './log-bytes';
+import { ascii, jsonMax, putBytes, putJsonCached, putJsonString, putJsonText, putUint, type ByteLine } from './log-bytes';
 /** called with .call: a string method load on strings of many representations goes megamorphic */
 const charCodeAt = String.prototype.charCodeAt;
 
 let tsMs = 0;
 let tsText = '';
 
+let tsBytes: Uint8Array = new Uint8Array(0);
+
 /** ISO-8601 time of now, recomputed at most once per millisecond */
 export function isoNow(): string {
   const now = Date.now();
-  if (now !== tsMs) { tsMs = now; tsText = new Date(now).toISOString(); }
+  if (now !== tsMs) { tsMs = now; tsText = new Date(now).toISOString(); tsBytes = ascii(tsText); }
   return tsText;
+}
+
+/** isoNow() as ASCII bytes */
+function isoNowBytes(): Uint8Array {
+  isoNow();
+  return tsBytes;
 }
 
 const K = {
@@ -93,7 +101,7 @@ export function writeAccessLine(out: LineSink, ctx: RequestCtx, seconds: number,
 
   const l = out.begin(max);
   putBytes(l, K.head);
-  putAsciiText(l, isoNow());
+  putBytes(l, isoNowBytes());
   putBytes(l, K.event);
   putBytes(l, status >= 400 || status === 0 ? K.failure : K.success);
   putBytes(l, K.duration);
@@ -101,7 +109,7 @@ export function writeAccessLine(out: LineSink, ctx: RequestCtx, seconds: number,
   putBytes(l, K.requestId);
   putJsonString(l, ctx.id);
   putBytes(l, K.method);
-  putJsonString(l, ctx.method);
+  putJsonCached(l, ctx.method);
   putBytes(l, K.bodyBytes);
   putUint(l, ctx.bytesIn);
   putBytes(l, K.status);
@@ -111,7 +119,7 @@ export function writeAccessLine(out: LineSink, ctx: RequestCtx, seconds: number,
   putBytes(l, K.path);
   putJsonString(l, path);
   putBytes(l, K.domain);
-  putJsonString(l, ctx.host);
+  putJsonCached(l, ctx.host);
   putBytes(l, K.sourceIp);
   putJsonString(l, ex.remoteAddress);
   putBytes(l, K.forwarded);
@@ -121,8 +129,8 @@ export function writeAccessLine(out: LineSink, ctx: RequestCtx, seconds: number,
   putBytes(l, K.ua);
   if (ua !== undefined) { putBytes(l, K.original); putJsonString(l, ua); }
   putBytes(l, K.portcullis);
-  if (listener !== undefined) { putBytes(l, K.listener); putJsonString(l, listener); l.buf[l.pos++] = 44; }
-  if (route !== undefined) { putBytes(l, K.route); putJsonString(l, route); l.buf[l.pos++] = 44; }
+  if (listener !== undefined) { putBytes(l, K.listener); putJsonCached(l, listener); l.buf[l.pos++] = 44; }
+  if (route !== undefined) { putBytes(l, K.route); putJsonCached(l, route); l.buf[l.pos++] = 44; }
   putBytes(l, K.worker);
   putUint(l, workerId);
   if (ep) {
@@ -130,12 +138,12 @@ export function writeAccessLine(out: LineSink, ctx: RequestCtx, seconds: number,
     putJsonChars(l, ep.host);
     l.buf[l.pos++] = 58;
     putUint(l, ep.port);
-    if (backend !== undefined) { putBytes(l, K.backend); putJsonString(l, backend); putBytes(l, K.attempts); } else putBytes(l, K.attemptsNoBackend);
+    if (backend !== undefined) { putBytes(l, K.backend); putJsonCached(l, backend); putBytes(l, K.attempts); } else putBytes(l, K.attemptsNoBackend);
     putUint(l, ctx.attempts);
     l.buf[l.pos++] = 125;
   }
   if (ctx.detail) { putBytes(l, K.detail); putJsonString(l, ctx.detail); }
-  if (ctx.sec) { putBytes(l, K.policy); putJsonString(l, ctx.sec.key); }
+  if (ctx.sec) { putBytes(l, K.policy); putJsonCached(l, ctx.sec.key); }
   if (rlText) { putBytes(l, K.rateLimit); putJsonText(l, rlText); }
   if (airlock) { l.buf[l.pos++] = 125; putBytes(l, K.airlock); putJsonText(l, airlock); l.buf[l.pos++] = 125; l.buf[l.pos++] = 10; } else putBytes(l, K.end);
   out.end();

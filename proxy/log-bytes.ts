@@ -22,11 +22,36 @@ export function ascii(s: string): Uint8Array {
   return b;
 }
 
+/** Copy pre-encoded bytes: a loop for short ones, TypedArray#set (a memcpy behind a call) past 16 bytes. */
 export function putBytes(l: ByteLine, b: Uint8Array): void {
+  const n = b.length;
+  if (n > 16) {
+    l.buf.set(b, l.pos);
+    l.pos += n;
+    return;
+  }
   const buf = l.buf;
   let p = l.pos;
-  for (let i = 0; i < b.length; i++) buf[p++] = b[i];
+  for (let i = 0; i < n; i++) buf[p++] = b[i];
   l.pos = p;
+}
+
+const literals = new Map<string, Uint8Array>();
+
+/**
+ * putJsonString for values that repeat from request to request (listener and route ids, backend names, methods):
+ * their encoded literals are kept (at most 4096, then the cache starts over).
+ */
+export function putJsonCached(l: ByteLine, s: string): void {
+  let b = literals.get(s);
+  if (b === undefined) {
+    const tmp = { buf: new Uint8Array(jsonMax(s)), pos: 0 };
+    putJsonString(tmp, s);
+    b = tmp.buf.slice(0, tmp.pos);
+    if (literals.size >= 4096) literals.clear();
+    literals.set(s, b);
+  }
+  putBytes(l, b);
 }
 
 /** Bytes a JSON string literal of `s` can take at most (quotes and a 6-byte escape per UTF-16 unit). */
@@ -93,12 +118,4 @@ export function putUint(l: ByteLine, n: number): void {
     n = q;
   }
   buf[--p] = 48 + n;
-}
-
-/** Plain ASCII text without escaping (callers pass only known-safe text such as an ISO timestamp). */
-export function putAsciiText(l: ByteLine, s: string): void {
-  const buf = l.buf;
-  let p = l.pos;
-  for (let i = 0; i < s.length; i++) buf[p++] = charCodeAt.call(s, i);
-  l.pos = p;
 }
