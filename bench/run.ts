@@ -170,7 +170,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     const defsRunning = picked.defs.filter((d) => running.some((r) => r.name === d.name));
     const steps = schedule(scenarios, defsRunning, o.reps, driversFor(o, wrk));
-    const eta = estimateSeconds(steps, o.durationS, o.warmupS);
+    const priming = defsRunning.filter((d) => d.primeS);
+    const eta = estimateSeconds(steps, o.durationS, o.warmupS) + priming.reduce((a, d) => a + d.primeS! + 0.3, 0);
+    const smallGet = allScenarios(0).find((s) => s.name === 'small-get')!;
+    for (const d of priming) {
+      if (aborted) break;
+      const t = running.find((r) => r.name === d.name)!;
+      progress(`  priming ${t.name}: ${d.primeS} s of small GETs (JIT warm-up, not measured)\n`);
+      await runAutocannon({ baseUrl: t.baseUrl, scenario: smallGet, connections: o.connections, durationS: d.primeS! });
+    }
     progress(`${steps.length} runs over ${scenarios.length} scenario(s) x ${running.length} target(s) x ${o.reps} rep(s); about ${clock(eta)}\n`);
 
     const samples: Sample[] = [];

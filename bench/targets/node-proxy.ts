@@ -8,6 +8,7 @@ export const nodeProxy: TargetDef = {
   name: 'node-proxy',
   description: 'plain node:http reverse proxy (keep-alive agent, cluster workers)',
   schemes: ['http'],
+  primeS: 2,
   unavailable: () => null,
   async start(ctx) {
     const port = await freePort();

@@ -43,6 +43,7 @@ function makeTarget(name: string, unsecured: boolean): TargetDef {
     name,
     description: unsecured ? 'Portcullis, ContentSecurityPolicy unsecured (no WAF)' : 'Portcullis, default secured policy',
     schemes: ['http', 'https'],
+    primeS: 2,
     unavailable: () => null,
     async start(ctx: TargetContext) {
       const bin = path.join(ctx.repoRoot, 'bin', 'portcullis.js');

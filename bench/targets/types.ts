@@ -31,6 +31,11 @@ export interface TargetDef {
   name: string;
   description: string;
   schemes: Scheme[];
+  /**
+   * Seconds of small GETs right after start, before anything is measured: a JIT engine (V8) reaches steady state
+   * there instead of in the first measured scenario. Unset for native servers.
+   */
+  primeS?: number;
   /** null when the target can run here, else why it cannot (e.g. "nginx not installed"). */
   unavailable(): string | null;
   start(ctx: TargetContext): Promise<RunningTarget>;
