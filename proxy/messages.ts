@@ -18,4 +18,6 @@ export type FromWorker =
   | { type: 'applied'; generation: number; errors: string[] }
   | { type: 'listen-failed'; generation: number; errors: string[] }
   | { type: 'drained' }
-  | { type: 'metrics'; seq: number; data: unknown };
+  | { type: 'metrics'; seq: number; data: unknown }
+  /** log lines for stdout (the supervisor is its only writer): `length` bytes of `data`, transferred */
+  | { type: 'log'; data: ArrayBuffer; length: number };

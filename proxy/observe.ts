@@ -1,6 +1,6 @@
 // Per-worker observability: one ECS-style JSON access-log line per request (access-log.ts, hand-serialized) and
-// security entries (pino), both on one buffered stream to fd 1 from the worker thread, and prom-client metrics
-// that the supervisor aggregates across workers.
+// security entries (pino), both in one line buffer whose chunks the supervisor writes to stdout, and metrics that
+// the supervisor aggregates across workers.
 // Never logged: query strings, cookies, authorization or any other header value.
 import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -11,7 +11,7 @@ import type { Verdict } from '../waf/types';
 import type { Decision } from './ratelimit/limiter';
 import type { RateLimitOutcome } from './ratelimit/note';
 import { writeAccessLine, isoNow, type LineSink } from './access-log';
-import { LogWriter } from './log-writer';
+import { LogBuffer, type ChunkSink } from './log-writer';
 import { RequestMetrics } from './request-metrics';
 
 /** Names whose values are secrets: their excerpts are never logged. */
@@ -30,11 +30,12 @@ export interface WorkerLog extends LineSink {
   flush(): void;
 }
 
-/** A line reaches stdout within LOG_FLUSH_MS even when traffic is low (chunks of 4 KiB: log-writer.ts). */
+/** A line leaves the worker within LOG_FLUSH_MS even when traffic is low (chunks: log-writer.ts). */
 const LOG_FLUSH_MS = 100;
 
-export function createWorkerLog(): WorkerLog {
-  const out = new LogWriter(1);
+/** The worker's log; sealed chunks of lines go to `sink` (the supervisor writes them to stdout). */
+export function createWorkerLog(sink: ChunkSink): WorkerLog {
+  const out = new LogBuffer(sink);
   setInterval(() => out.flush(), LOG_FLUSH_MS).unref();
   const logger = pino({
     base: null,
@@ -47,7 +48,7 @@ export function createWorkerLog(): WorkerLog {
     write: (line) => out.write(line),
     begin: (max) => out.begin(max),
     end: () => out.end(),
-    flush: () => out.flushSync(),
+    flush: () => out.flush(),
   };
 }
 

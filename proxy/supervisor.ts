@@ -11,6 +11,7 @@ import { startAdmin, type AdminServer } from './admin';
 import type { FromWorker, ToWorker } from './messages';
 import { SupervisorMetrics } from './supervisor-metrics';
 import { SocketBroker } from './socket-broker';
+import { StdoutWriter } from './stdout-writer';
 import { portKey } from './listeners';
 import { DEFAULT_LIMITS, type FrontendLimits } from './frontend-h1/limits';
 import { CounterMemory, type CounterBuffers } from './ratelimit/memory';
@@ -55,6 +56,8 @@ export class Supervisor {
   /** per worker slot: consecutive replacements that died before serving */
   private readonly earlyCrashes: number[] = [];
   private readonly broker = new SocketBroker();
+  /** the only writer of stdout: the workers' log chunks, in arrival order */
+  private readonly stdout = new StdoutWriter(1);
   /** per-engine rate-limit counters shared by all workers, kept across reloads for unchanged policies */
   private readonly counterMemory = new CounterMemory();
   private counters: CounterBuffers = {};
@@ -125,6 +128,8 @@ export class Supervisor {
           for (const e of m.errors) this.log.error({ worker: id, error: e }, 'listener failed');
         } else if (m.type === 'listen-failed') {
           this.log.error({ worker: id, errors: m.errors }, 'worker could not bind listeners');
+        } else if (m.type === 'log') {
+          this.stdout.write(Buffer.from(m.data, 0, m.length));
         } else if (m.type === 'metrics') {
           const p = this.pendingMetrics.get(m.seq);
           if (p) { p.got.push(m.data); if (p.got.length >= p.want) { this.pendingMetrics.delete(m.seq); p.done(p.got); } }
@@ -272,6 +277,7 @@ export class Supervisor {
     await this.stopWorkers();
     this.broker.stop();
     await this.admin?.close();
+    await this.stdout.drain(2000);
     this.log.info('stopped');
   }
 

@@ -6,6 +6,7 @@ import type { Plan } from '../config/plan';
 import type { Exchange } from './exchange';
 import { openListener, portKey, type Listener } from './listeners';
 import type { FromWorker, ToWorker } from './messages';
+import { CHUNK } from './log-writer';
 import { createWorkerLog, WorkerMetrics, WorkerObserver } from './observe';
 import { handleExchange } from './pipeline';
 import { Runtime } from './runtime';
@@ -20,7 +21,13 @@ const port = parentPort!;
 const id = (workerData as { id: number }).id;
 const upstream = new UpstreamPools();
 const metrics = new WorkerMetrics();
-const log = createWorkerLog();
+const log = createWorkerLog((chunk) => {
+  // the chunk's memory moves to the supervisor without a copy: chunks start their own ArrayBuffer of at least
+  // CHUNK bytes (smaller buffers may be slices of node's shared pool: those are copied first)
+  const own = chunk.byteOffset === 0 && chunk.buffer.byteLength >= CHUNK;
+  const data = (own ? chunk.buffer : new Uint8Array(chunk).buffer) as ArrayBuffer;
+  port.postMessage({ type: 'log', data, length: chunk.length } satisfies FromWorker, [data]);
+});
 const observer = new WorkerObserver(log, metrics, id);
 const listeners = new Map<string, Listener>();
 /** listeners of ports removed by a reload: no longer accepting, their open connections finish */

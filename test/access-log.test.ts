@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isoNow } from '../proxy/access-log';
 import { jsonMax, putJsonString, putJsonText, putUint } from '../proxy/log-bytes';
-import { LogWriter } from '../proxy/log-writer';
+import { LogBuffer } from '../proxy/log-writer';
+import { StdoutWriter } from '../proxy/stdout-writer';
 
 test('isoNow is the current time in ISO-8601', () => {
   const t = Date.parse(isoNow());
@@ -45,32 +46,42 @@ test('property: putJsonText keeps JSON.stringify output equivalent and ASCII', (
   }), { numRuns: 1000 });
 });
 
-test('LogWriter: lines of any size and script reach the file whole and in order', async () => {
+test('LogBuffer + StdoutWriter: lines of any size and script reach the file whole and in order', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-log-'));
   const file = join(dir, 'out.log');
   const fd = openSync(file, 'w');
-  const w = new LogWriter(fd);
-  const expected: string[] = [];
-  for (let i = 0; i < 3000; i++) {
-    const body = i % 97 === 0 ? 'x'.repeat(9000 + i) : i % 13 === 0 ? `caf\u00e9 \u65e5\u672c ${'\u00e9'.repeat(i % 2000)}` : `line ${i}`;
-    const line = JSON.stringify({ i, body });
-    expected.push(line);
-    if (i % 2 === 0) w.write(`${line}\n`);
+  const out = new StdoutWriter(fd);
+  // two "workers" interleaving their chunks through the one writer
+  const a = new LogBuffer((c) => out.write(c));
+  const b = new LogBuffer((c) => out.write(c));
+  const expected: string[][] = [[], []];
+  for (let i = 0; i < 6000; i++) {
+    const w = i % 2;
+    const body = i % 97 === 0 ? 'x'.repeat(70_000 + i) : i % 13 === 0 ? `caf\u00e9 \u65e5\u672c ${'\u00e9'.repeat(i % 2000)}` : `line ${i}`;
+    const line = JSON.stringify({ w, i, body });
+    expected[w].push(line);
+    const buf = w === 0 ? a : b;
+    if (i % 4 < 2) buf.write(`${line}\n`);
     else {
-      const l = w.begin(6 * line.length + 1);
+      const l = buf.begin(6 * line.length + 1);
       putJsonText(l, line);
       l.buf[l.pos++] = 10;
-      w.end();
+      buf.end();
     }
-    if (i % 500 === 0) w.flush();
+    if (i % 500 === 0) a.flush();
   }
-  w.flush();
-  await new Promise((r) => setTimeout(r, 200));
-  w.flushSync();
+  a.flush();
+  b.flush();
+  await out.drain(5000);
   closeSync(fd);
   const got = readFileSync(file, 'utf8').split('\n');
   assert.equal(got.pop(), '');
-  assert.equal(got.length, expected.length);
-  for (let i = 0; i < got.length; i++) assert.deepEqual(JSON.parse(got[i]), JSON.parse(expected[i]), `line ${i}`);
+  assert.equal(got.length, 6000);
+  // every line whole; each writer's lines in their order
+  const seen: number[][] = [[], []];
+  for (const g of got) { const o = JSON.parse(g); seen[o.w].push(o.i); }
+  for (const w of [0, 1]) {
+    assert.deepEqual(seen[w], expected[w].map((l) => JSON.parse(l).i));
+  }
   rmSync(dir, { recursive: true, force: true });
 });
