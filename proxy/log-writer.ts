@@ -18,8 +18,15 @@ export class LogBuffer {
   private used = 0;
   private readonly line: ByteLine = { buf: this.cur, pos: 0 };
   private big = false;
+  /** CHUNK-sized buffers handed back after they were written (see reuse) */
+  private readonly spare: Utf8Writable[] = [];
 
   constructor(private readonly sink: ChunkSink) {}
+
+  /** Take back the memory of a chunk that was written (keeps at most 4; the others are left to the GC). */
+  reuse(buf: ArrayBuffer): void {
+    if (buf.byteLength === CHUNK && this.spare.length < 4) this.spare.push(Buffer.from(buf) as Utf8Writable);
+  }
 
   /** Append one line (with its newline). Never throws, never blocks. */
   write(line: string): void {
@@ -57,7 +64,7 @@ export class LogBuffer {
   flush(): void {
     if (this.used === 0) return;
     const b = this.cur.subarray(0, this.used);
-    this.cur = Buffer.allocUnsafe(CHUNK) as Utf8Writable;
+    this.cur = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK) as Utf8Writable;
     this.used = 0;
     this.sink(b);
   }

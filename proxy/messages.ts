@@ -12,7 +12,9 @@ export type ToWorker =
   /** test hook: the worker throws an uncaught error (only honoured when PORTCULLIS_TEST_HOOKS=1) */
   | { type: 'crash' }
   /** test hook: busy-loop `ms` of every `every` ms, `times` times (only when PORTCULLIS_TEST_HOOKS=1) */
-  | { type: 'stall'; ms: number; every: number; times: number };
+  | { type: 'stall'; ms: number; every: number; times: number }
+  /** a log chunk's memory, written and handed back for reuse (the worker's buffers stay few and allocated once) */
+  | { type: 'log-buffer'; data: ArrayBuffer };
 
 export type FromWorker =
   | { type: 'applied'; generation: number; errors: string[] }

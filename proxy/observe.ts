@@ -28,6 +28,8 @@ export interface WorkerLog extends LineSink {
   pino: pino.Logger;
   write(line: string): void;
   flush(): void;
+  /** memory of a written chunk, back from the supervisor */
+  reuse(buf: ArrayBuffer): void;
 }
 
 /** A line leaves the worker within LOG_FLUSH_MS even when traffic is low (chunks: log-writer.ts). */
@@ -49,6 +51,7 @@ export function createWorkerLog(sink: ChunkSink): WorkerLog {
     begin: (max) => out.begin(max),
     end: () => out.end(),
     flush: () => out.flush(),
+    reuse: (buf) => out.reuse(buf),
   };
 }
 

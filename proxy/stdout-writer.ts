@@ -15,12 +15,13 @@ export class StdoutWriter {
   private broken = false;
   private idle: (() => void)[] = [];
 
-  constructor(private readonly fd: number) {}
+  /** `written(chunk)` is told when a chunk's bytes are out (or dropped), so its memory can be reused. */
+  constructor(private readonly fd: number, private readonly written: (chunk: Buffer) => void = () => {}) {}
 
   /** Queue a chunk of whole lines. Never throws, never blocks. */
   write(chunk: Buffer): void {
-    if (this.broken || chunk.length === 0) return;
-    if (this.queuedBytes + chunk.length > MAX_QUEUED_BYTES) { this.dropped += countLines(chunk); return; }
+    if (this.broken || chunk.length === 0) { this.written(chunk); return; }
+    if (this.queuedBytes + chunk.length > MAX_QUEUED_BYTES) { this.dropped += countLines(chunk); this.written(chunk); return; }
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
     this.pump();
@@ -59,7 +60,11 @@ export class StdoutWriter {
         return;
       }
       this.queuedBytes -= n;
-      if (n < b.length) this.queue[0] = b.subarray(n); else this.queue.shift();
+      if (n < b.length) this.queue[0] = b.subarray(n);
+      else {
+        this.queue.shift();
+        this.written(b);
+      }
       if (this.dropped > 0 && this.queue.length === 0) this.reportDropped();
       this.pump();
     });

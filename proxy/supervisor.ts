@@ -57,7 +57,9 @@ export class Supervisor {
   private readonly earlyCrashes: number[] = [];
   private readonly broker = new SocketBroker();
   /** the only writer of stdout: the workers' log chunks, in arrival order */
-  private readonly stdout = new StdoutWriter(1);
+  private readonly stdout = new StdoutWriter(1, (chunk) => this.returnLogBuffer(chunk));
+  /** which worker a log chunk's memory came from (it goes back there once written) */
+  private readonly logOwners = new WeakMap<ArrayBuffer, Worker>();
   /** per-engine rate-limit counters shared by all workers, kept across reloads for unchanged policies */
   private readonly counterMemory = new CounterMemory();
   private counters: CounterBuffers = {};
@@ -129,6 +131,7 @@ export class Supervisor {
         } else if (m.type === 'listen-failed') {
           this.log.error({ worker: id, errors: m.errors }, 'worker could not bind listeners');
         } else if (m.type === 'log') {
+          this.logOwners.set(m.data, worker);
           this.stdout.write(Buffer.from(m.data, 0, m.length));
         } else if (m.type === 'metrics') {
           const p = this.pendingMetrics.get(m.seq);
@@ -151,6 +154,14 @@ export class Supervisor {
         setTimeout(() => { if (!this.draining) void this.spawn(id); }, delay);
       });
     });
+  }
+
+  private returnLogBuffer(chunk: Buffer): void {
+    const ab = chunk.buffer as ArrayBuffer;
+    const w = this.logOwners.get(ab);
+    if (!w) return;
+    this.logOwners.delete(ab);
+    try { w.postMessage({ type: 'log-buffer', data: ab } satisfies ToWorker, [ab]); } catch { /* the worker is gone */ }
   }
 
   private post(m: ToWorker): void {

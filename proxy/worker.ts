@@ -111,6 +111,7 @@ port.on('message', (m: ToWorker) => {
     case 'metrics':
       metrics.registry.getMetricsAsJSON().then((data) => send({ type: 'metrics', seq: m.seq, data }));
       break;
+    case 'log-buffer': log.reuse(m.data); break;
     case 'crash': setImmediate(() => { throw new Error('crash requested by test hook'); }); break;
     case 'stall': {
       // test hook: keep the event loop busy (m.ms of every m.every ms, `times` times) to exercise load shedding
