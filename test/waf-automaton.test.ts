@@ -105,11 +105,14 @@ test('raw-value fast path: a quiet value normalizes with no evidence and matches
         assert.deepEqual(scanEach(rules, norm.value), []);
       }
       // the in-place matcher answers exactly as the matcher on the normalized value
-      if (cs.literals && cs.literals.groupsInPlain(v, 0, v.length, plus, plainMask)) {
+      const plain = cs.literals !== null && cs.literals.groupsInPlain(v, 0, v.length, plus, plainMask);
+      if (cs.literals && plain) {
         assert.equal(norm.value, plus ? v.toLowerCase().split('+').join(' ') : v.toLowerCase());
         cs.literals.groupsIn(norm.value, mask);
         assert.deepEqual([...plainMask], [...mask]);
       }
+      // the early-exit walk says "plain and no literal" exactly when the masks are empty
+      if (cs.literals) assert.equal(cs.literals.quietInPlain(padded, 2, 2 + v.length, plus), plain && plainMask[0] === 0 && plainMask[1] === 0);
     }),
     { numRuns: 1500 },
   );

@@ -208,7 +208,7 @@ function quietUncached(cs: CompiledSet, s: string, from: number, to: number, plu
   if (to - from > MAX_INSPECT) return false;
   if (cs.rules.length === 0 || (cs.literals === null && !cs.always)) return isPlain(s, from, to);
   if (cs.always || cs.literals === null) return false;
-  return cs.literals.groupsInPlain(s, from, to, plusAsSpace, mask) && mask[0] === 0 && mask[1] === 0;
+  return cs.literals.quietInPlain(s, from, to, plusAsSpace);
 }
 
 /**

@@ -204,6 +204,29 @@ export class LiteralMatcher implements PlainAutomaton {
     return true;
   }
 
+  /**
+   * groupsInPlain's question when only "none" matters: true when `s[from, to)` holds only plain characters and no
+   * literal occurs in it. States with outputs are numbered from `hitFrom` on, so there is no output mask to
+   * gather: the walk stops at the first such state.
+   */
+  quietInPlain(s: string, from: number, to: number, plusAsSpace: boolean): boolean {
+    const table = this.table;
+    const cls = this.cls;
+    const stride = this.stride;
+    const hitFrom = this.hitFrom;
+    const step = plusAsSpace ? STEP_PLUS : STEP;
+    let st = 0;
+    for (let i = from; i < to; i++) {
+      const c = charCodeAt.call(s, i);
+      if (c >= ASCII) return false;
+      const m = step[c];
+      if (m === 0) return false;
+      st = table[st * stride + cls[m]];
+      if (st >= hitFrom) return false;
+    }
+    return true;
+  }
+
   /** An automaton with one state and no group (for sets with no pattern rule, where only plainness matters). */
   static readonly NONE = new LiteralMatcher([]);
 
