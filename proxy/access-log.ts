@@ -5,8 +5,6 @@
 import type { RequestCtx } from './context';
 import { rateLimitNote } from './ratelimit/note';
 import { ascii, jsonMax, putBytes, putJsonCached, putJsonString, putJsonText, putUint, type ByteLine } from './log-bytes';
-/** called with .call: a string method load on strings of many representations goes megamorphic */
-const charCodeAt = String.prototype.charCodeAt;
 
 let tsMs = 0;
 let tsText = '';
