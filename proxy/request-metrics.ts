@@ -7,6 +7,8 @@ const CODE_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
 
 /** One (listener, route) series: requests by status class, and the listener's duration buckets. */
 export interface RequestSeries {
+  readonly listener: string;
+  readonly route: string;
   readonly byClass: Float64Array;
   readonly duration: DurationSeries;
 }
@@ -39,7 +41,8 @@ export class RequestMetrics {
   /** listener -> route -> series (config strings: their hashes are cached, nothing is built per request) */
   private readonly series = new Map<string, Map<string, RequestSeries>>();
   private readonly durations = new Map<string, DurationSeries>();
-  private readonly routes = new Map<RequestSeries, { listener: string; route: string }>();
+  /** every series, for the scrape */
+  private readonly all: RequestSeries[] = [];
   /** requests in flight (portcullis_http_requests_active) */
   active = 0;
 
@@ -59,9 +62,9 @@ export class RequestMetrics {
       d = { listener, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
       this.durations.set(listener, d);
     }
-    s = { byClass: new Float64Array(CODE_CLASS.length), duration: d };
+    s = { listener, route, byClass: new Float64Array(CODE_CLASS.length), duration: d };
     byRoute.set(route, s);
-    this.routes.set(s, { listener, route });
+    this.all.push(s);
     return s;
   }
 
@@ -87,14 +90,14 @@ export class RequestMetrics {
       aggregator: 'sum' as const,
       async get() {
         const values: MetricValue[] = [];
-        for (const [s, { listener, route }] of self.routes) {
+        for (const s of self.all) {
           for (let c = 0; c < CODE_CLASS.length; c++) {
-            if (s.byClass[c] > 0) values.push({ value: s.byClass[c], labels: { listener, route, code_class: CODE_CLASS[c] } });
+            if (s.byClass[c] > 0) values.push({ value: s.byClass[c], labels: { listener: s.listener, route: s.route, code_class: CODE_CLASS[c] } });
           }
         }
         return { name: m.name, help: m.help, type: m.type, values, aggregator: m.aggregator };
       },
-      reset() { for (const s of self.routes.keys()) s.byClass.fill(0); },
+      reset() { for (const s of self.all) s.byClass.fill(0); },
     };
     return m;
   }

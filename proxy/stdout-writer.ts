@@ -36,16 +36,6 @@ export class StdoutWriter {
     });
   }
 
-  /** At exit: write what is still queued, synchronously (a write in flight completes on its own). */
-  flushSync(): void {
-    const start = this.writing ? 1 : 0;
-    while (this.queue.length > start && !this.broken) {
-      const b = this.queue.splice(start, 1)[0];
-      this.queuedBytes -= b.length;
-      try { fs.writeSync(this.fd, b); } catch { this.broken = true; }
-    }
-  }
-
   private pump(): void {
     if (this.writing || this.broken) return;
     if (this.queue.length === 0) { for (const f of this.idle.splice(0)) f(); return; }

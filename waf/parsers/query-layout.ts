@@ -17,7 +17,7 @@ export class QueryLayout {
   enc = new Uint8Array(32);
 
   /**
-   * Lay out `q` like splitUrlEncoded (empty pieces between `&&` skipped), keeping at most `max` pieces.
+   * Lay out `q` (pieces split at `&`, empty ones skipped; name up to the first `=`), keeping at most `max` pieces.
    * Returns the number of all non-empty pieces (for the parameter count limit).
    */
   layout(q: string, max: number): number {

@@ -1,4 +1,6 @@
-// application/x-www-form-urlencoded and query-string splitting (no decoding here, see normalize.ts).
+// application/x-www-form-urlencoded and query-string splitting (no decoding here, see normalize.ts). The pieces
+// are those of QueryLayout (one definition of the grammar for queries and form bodies).
+import { QueryLayout } from './query-layout';
 
 export interface RawParam {
   rawName: string;
@@ -7,33 +9,14 @@ export interface RawParam {
 
 /** Split `a=1&b=2&c` into raw pairs (empty pieces between `&&` are skipped). Never throws. */
 export function splitUrlEncoded(raw: string, max = Infinity): RawParam[] {
-  const out: RawParam[] = [];
-  if (raw.length === 0) return out;
-  let start = 0;
-  const n = raw.length;
-  while (start <= n && out.length < max) {
-    let end = raw.indexOf('&', start);
-    if (end < 0) end = n;
-    if (end > start) {
-      const eq = raw.indexOf('=', start);
-      if (eq >= 0 && eq < end) out.push({ rawName: raw.slice(start, eq), rawValue: raw.slice(eq + 1, end) });
-      else out.push({ rawName: raw.slice(start, end), rawValue: '' });
-    }
-    start = end + 1;
+  const L = new QueryLayout();
+  L.layout(raw, max);
+  const out: RawParam[] = new Array(L.n);
+  for (let i = 0; i < L.n; i++) {
+    const s = L.at[3 * i];
+    const e = L.at[3 * i + 1];
+    const end = L.at[3 * i + 2];
+    out[i] = { rawName: raw.slice(s, e), rawValue: e < end ? raw.slice(e + 1, end) : '' };
   }
   return out;
-}
-
-/** Count the pieces without allocating them (for the parameter count limit). */
-export function countUrlEncoded(raw: string): number {
-  if (raw.length === 0) return 0;
-  let c = 0;
-  let start = 0;
-  for (;;) {
-    const end = raw.indexOf('&', start);
-    const e = end < 0 ? raw.length : end;
-    if (e > start) c++;
-    if (end < 0) return c;
-    start = end + 1;
-  }
 }
